@@ -110,9 +110,10 @@ def check_workload(where, doc, defined_claims):
 
 def check_documents(documents, secrets, namespace):
     findings = []
-    claims = set(d["metadata"]["name"] for _, d in documents if d.get("kind") == "PersistentVolumeClaim")
-    services = dict((d["metadata"]["name"], d) for _, d in documents if d.get("kind") == "Service")
-    workloads = [d for _, d in documents if d.get("kind") in WORKLOADS]
+    docs = [doc for unused_name, doc in documents]
+    claims = set(d["metadata"]["name"] for d in docs if d.get("kind") == "PersistentVolumeClaim")
+    services = dict((d["metadata"]["name"], d) for d in docs if d.get("kind") == "Service")
+    workloads = [d for d in docs if d.get("kind") in WORKLOADS]
     for name, doc in documents:
         kind = doc.get("kind")
         meta = doc.get("metadata") or {}

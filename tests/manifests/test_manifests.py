@@ -134,7 +134,8 @@ def test_manifests(role, source, extra):
             if not (doc.get("apiVersion") and doc.get("kind") and doc.get("metadata", {}).get("name")):
                 errors.append("%s: %s" % (name, exc))
         except kubernetes_validate.utils.ValidationError as exc:
-            errors.append("%s %s/%s: %s at %s" % (name, doc.get("kind"), doc.get("metadata", {}).get("name"),
-                                                 exc.message, "/".join(str(p) for p in exc.path)))
+            errors.append("%s %s/%s: %s at %s" % (
+                name, doc.get("kind"), doc.get("metadata", {}).get("name"), exc.message,
+                "/".join(str(p) for p in exc.path)))
     errors.extend(check_documents(documents, secrets, variables.get("llm_stack_namespace")))
     assert not errors, "\n".join(errors)
