@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 INVENTORY ?= inventories/local
@@ -19,7 +20,8 @@ deploy: venv
 
 venv: $(VENV)/.deps
 $(VENV)/.deps: requirements.txt
-	$(PYTHON) -m venv $(VENV)
+	@# Debian ships venv's pip bootstrap separately (python3-venv); add it when we may.
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
 	touch $@
