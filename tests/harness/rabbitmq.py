@@ -1,0 +1,210 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A real RabbitMQ broker for tests, on loopback only, with its own node name,
+ports, epmd, cookie, data and log directories.
+
+Installs Debian's rabbitmq-server when it is missing (a policy-rc.d keeps the
+package from starting the system broker), starts
+``rabbitmq-server -detached`` with the management plugin, creates an admin
+user through the config file (``guest`` never exists) and waits for
+``/api/overview``.
+
+Library: ``Broker().start()`` / ``.stop()`` (used by tests/rabbitmq/conftest.py).
+CLI (molecule, benchmarks)::
+
+    python tests/harness/rabbitmq.py start   # prints RABBITMQ_API_URL=... lines
+    python tests/harness/rabbitmq.py stop
+
+A broker that already answers with the saved credentials is reused.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+HOST = "127.0.0.1"
+NODE = "llmstack-test@localhost"
+AMQP_PORT = int(os.environ.get("LLM_STACK_RABBITMQ_AMQP_PORT", "35672"))
+API_PORT = int(os.environ.get("LLM_STACK_RABBITMQ_API_PORT", "35673"))
+DIST_PORT = int(os.environ.get("LLM_STACK_RABBITMQ_DIST_PORT", "35674"))
+EPMD_PORT = int(os.environ.get("LLM_STACK_RABBITMQ_EPMD_PORT", "35675"))
+BASE = os.environ.get("LLM_STACK_RABBITMQ_DIR", "/tmp/llm-stack-rabbitmq")
+ADMIN_USER = "llmstack-admin"
+BIN = "/usr/lib/rabbitmq/bin"
+POLICY_RC = "/usr/sbin/policy-rc.d"
+
+
+def install():
+    """apt-get install rabbitmq-server without letting its postinst start a broker."""
+    if os.path.exists(os.path.join(BIN, "rabbitmq-server")):
+        return
+    if os.geteuid() != 0:
+        raise RuntimeError("rabbitmq-server is not installed and installing it needs root")
+    added = not os.path.exists(POLICY_RC)
+    if added:
+        with open(POLICY_RC, "w") as handle:
+            handle.write("#!/bin/sh\nexit 101\n")
+        os.chmod(POLICY_RC, 0o755)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    try:
+        subprocess.check_call(["apt-get", "update", "-qq"], env=env)
+        subprocess.check_call(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "rabbitmq-server"], env=env)
+    finally:
+        if added:
+            os.unlink(POLICY_RC)
+
+
+class Broker:
+    """One test broker; its state (admin password) lives in BASE/state.json."""
+
+    def __init__(self, base=BASE):
+        self.base = base
+        self.state_file = os.path.join(base, "state.json")
+        self.api_url = "http://%s:%d" % (HOST, API_PORT)
+        self.user = ADMIN_USER
+        self.password = None
+        self.started_here = False
+
+    # -- environment ---------------------------------------------------------
+
+    def env(self):
+        env = dict(os.environ)
+        env.update({
+            "HOME": self.base,  # the node's own .erlang.cookie
+            "RABBITMQ_NODENAME": NODE,
+            "RABBITMQ_NODE_IP_ADDRESS": HOST,
+            "RABBITMQ_NODE_PORT": str(AMQP_PORT),
+            "RABBITMQ_DIST_PORT": str(DIST_PORT),
+            "ERL_EPMD_ADDRESS": HOST,
+            "ERL_EPMD_PORT": str(EPMD_PORT),
+            "RABBITMQ_CONFIG_FILE": os.path.join(self.base, "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": os.path.join(self.base, "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": os.path.join(self.base, "mnesia"),
+            "RABBITMQ_LOG_BASE": os.path.join(self.base, "log"),
+            "RABBITMQ_PID_FILE": os.path.join(self.base, "rabbitmq.pid"),
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        })
+        return env
+
+    def command(self, tool, *args):
+        """argv running a RabbitMQ tool as the rabbitmq user when we are root."""
+        argv = [os.path.join(BIN, tool)] + list(args)
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", "rabbitmq", "--", "env", "HOME=%s" % self.base] + argv
+        return argv
+
+    # -- API -----------------------------------------------------------------
+
+    def request(self, path, method="GET", body=None, timeout=5):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.api_url + path, data=data, method=method)
+        token = base64.b64encode(("%s:%s" % (self.user, self.password)).encode()).decode()
+        req.add_header("Authorization", "Basic " + token)
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            text = response.read()
+            return json.loads(text) if text else None
+
+    def answers(self):
+        try:
+            self.request("/api/overview?columns=rabbitmq_version")
+            return True
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def load_state(self):
+        if os.path.exists(self.state_file):
+            with open(self.state_file) as handle:
+                self.password = json.load(handle)["password"]
+        return self.password is not None
+
+    def start(self, timeout=120):
+        """Start (or reuse) the broker; return self."""
+        if self.load_state() and self.answers():
+            return self
+        install()
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+        os.makedirs(os.path.join(self.base, "log"))
+        self.password = secrets.token_urlsafe(18)
+        with open(os.path.join(self.base, "rabbitmq.conf"), "w") as handle:
+            handle.write("\n".join([
+                "listeners.tcp.default = %s:%d" % (HOST, AMQP_PORT),
+                "management.tcp.ip = %s" % HOST,
+                "management.tcp.port = %d" % API_PORT,
+                "default_user = %s" % ADMIN_USER,
+                "default_pass = %s" % self.password,
+                "default_user_tags.administrator = true",
+                "default_permissions.configure = .*",
+                "default_permissions.read = .*",
+                "default_permissions.write = .*",
+                "",
+            ]))
+        with open(os.path.join(self.base, "enabled_plugins"), "w") as handle:
+            handle.write("[rabbitmq_management].\n")
+        with open(self.state_file, "w") as handle:
+            json.dump({"password": self.password}, handle)
+        os.chmod(self.state_file, 0o600)
+        if os.geteuid() == 0:
+            subprocess.check_call(["chown", "-R", "rabbitmq:rabbitmq", self.base])
+            os.chmod(self.base, 0o755)
+        subprocess.check_call(self.command("rabbitmq-server", "-detached"), env=self.env(), cwd=self.base)
+        deadline = time.time() + timeout
+        while not self.answers():
+            if time.time() > deadline:
+                raise RuntimeError("RabbitMQ did not answer on %s within %ds; logs in %s/log"
+                                   % (self.api_url, timeout, self.base))
+            time.sleep(0.5)
+        self.started_here = True
+        return self
+
+    def stop(self):
+        """Stop the node (if running) and its private epmd."""
+        if not os.path.exists(os.path.join(BIN, "rabbitmqctl")) or not os.path.isdir(self.base):
+            return
+        env = self.env()
+        with open(os.devnull, "w") as devnull:
+            subprocess.call(self.command("rabbitmqctl", "-n", NODE, "stop", os.path.join(self.base, "rabbitmq.pid")),
+                            env=env, stdout=devnull, stderr=devnull, cwd=self.base)
+            subprocess.call(["epmd", "-port", str(EPMD_PORT), "-kill"], env=env, stdout=devnull, stderr=devnull)
+
+    def exports(self):
+        return {
+            "RABBITMQ_API_URL": self.api_url,
+            "RABBITMQ_API_USER": self.user,
+            "RABBITMQ_API_PASSWORD": self.password,
+            "RABBITMQ_AMQP_PORT": str(AMQP_PORT),
+        }
+
+
+def main(argv):
+    action = argv[1] if len(argv) > 1 else ""
+    broker = Broker()
+    if action == "start":
+        broker.start()
+        for key, value in sorted(broker.exports().items()):
+            print("%s=%s" % (key, value))
+    elif action == "stop":
+        broker.stop()
+        shutil.rmtree(broker.base, ignore_errors=True)
+    else:
+        sys.stderr.write("usage: %s start|stop\n" % argv[0])
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
