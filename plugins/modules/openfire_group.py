@@ -76,9 +76,9 @@ options:
         choices: [present, absent]
         default: present
 extends_documentation_fragment:
+  - homelab.llm_stack.openfire
   - homelab.llm_stack.connection
   - homelab.llm_stack.connection.basic_auth
-  - homelab.llm_stack.openfire
   - homelab.llm_stack.attributes
   - homelab.llm_stack.attributes.action_group
 attributes:

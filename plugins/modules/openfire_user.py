@@ -22,7 +22,7 @@ options:
   username:
     description:
       - The user's name (JID localpart). Lower-cased. Required unless O(users) is given.
-      - Must not contain spaces or any of C(" & ' / : < > @).
+      - "Must not contain spaces or any of these characters: C(\" & ' / : < > @)."
     type: str
   password:
     description:
@@ -108,9 +108,9 @@ options:
         choices: [present, absent]
         default: present
 extends_documentation_fragment:
+  - homelab.llm_stack.openfire
   - homelab.llm_stack.connection
   - homelab.llm_stack.connection.basic_auth
-  - homelab.llm_stack.openfire
   - homelab.llm_stack.attributes
   - homelab.llm_stack.attributes.action_group
 attributes:
