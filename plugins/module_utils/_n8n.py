@@ -221,8 +221,16 @@ class N8nClient:
     def update_workflow(self, wid, body):
         return self.api.send_json("PUT", "/workflows/%s" % wid, body)
 
-    def delete_workflow(self, wid):
-        return self.api.send_json("DELETE", "/workflows/%s" % wid)
+    def delete_workflow(self, wid, timeout=30, interval=1.0, sleep=time.sleep, clock=time.time):
+        """Delete; an unpublish still in progress (2.x, asynchronous) answers 409 and is waited for."""
+        deadline = clock() + timeout
+        while True:
+            try:
+                return self.api.send_json("DELETE", "/workflows/%s" % wid)
+            except ApiError as exc:
+                if exc.status != 409 or "being unpublished" not in (exc.reason or "") or clock() >= deadline:
+                    raise
+            sleep(interval)
 
     def set_active(self, wid, active):
         return self.api.send_json("POST", "/workflows/%s/%s" % (wid, "activate" if active else "deactivate"))
@@ -312,8 +320,10 @@ def bootstrap(rest, owner, api_key=None, label="ansible", scopes=None, check_mod
         response = rest.request("POST", "/rest/login", json_body={
             "emailOrLdapLoginId": owner["email"], "password": owner["password"]})
     headers = {"Cookie": "%s=%s" % (AUTH_COOKIE, _auth_cookie(response))}
-    listed = rest.decode(rest.request("GET", "/rest/api-keys", headers=headers)) or {}
-    for key in listed.get("data") or []:
+    listed = (rest.decode(rest.request("GET", "/rest/api-keys", headers=headers)) or {}).get("data") or []
+    if isinstance(listed, dict):  # 2.41.1: {"items": [...], "counts": ...}
+        listed = listed.get("items") or []
+    for key in listed:
         # Labels are unique per user (a second one is an HTTP 500); the raw key of the old one is lost.
         if key.get("label") == label:
             rest.request("DELETE", "/rest/api-keys/%s" % key["id"], headers=headers)

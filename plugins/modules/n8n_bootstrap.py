@@ -61,7 +61,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - In check mode no owner or key is created; RV(api_key) is then the given O(api_key) or null.
+      - In check mode no owner or key is created and RV(api_key) is null.
   diff_mode:
     support: none
   idempotent:
@@ -90,7 +90,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 api_key:
-  description: The working API key (the given one when it still works, else a new one).
+  description:
+    - The new API key when one was created (RV(key_created)); null when the given O(api_key) still works
+      (keep using that one) and in check mode.
   returned: success
   type: str
   sample: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.example
@@ -138,6 +140,9 @@ def main():
                            check_mode=module.check_mode)
     except ApiError as exc:
         module.fail_json(msg="n8n bootstrap failed: %s" % exc, **exc.to_result())
+    # A reused key is the no_log api_key parameter, which Ansible would mask in the result anyway.
+    if not result["key_created"]:
+        result["api_key"] = None
     module.exit_json(changed=result["owner_created"] or result["key_created"], **result)
 
 

@@ -168,10 +168,9 @@ ITEM_SPEC = dict(
     tags=dict(type="list", elements="str"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
 )
-ITEM_CHECKS = dict(
-    mutually_exclusive=[("definition", "src")],
-    required_if=[("state", "present", ("definition", "src"), True)],
-)
+# definition/src exclusivity is checked in main(): ApiModule validates the single form with every
+# option present (None when unset), which a mutually_exclusive check would count as set.
+ITEM_CHECKS = dict(required_if=[("state", "present", ("definition", "src"), True)])
 
 
 def find(client, item):
@@ -200,7 +199,10 @@ def converge_one(client, item, definition, check_mode, timeout):
         if current is None:
             return Outcome(False)
         if not check_mode:
-            client.delete_workflow(current["id"])
+            if current.get("active"):
+                # 2.41.1 answers 409 "Cannot delete a published workflow" otherwise.
+                client.set_active(current["id"], False)
+            client.delete_workflow(current["id"], timeout)
         return Outcome(True, before=dict(name=current["name"], id=current["id"]), after=None)
     body = adopt_generated_keys(writable_workflow(definition, item["name"]), current)
     keys = managed_keys(body)
@@ -239,6 +241,8 @@ def main():
     definitions = {}
     try:
         for item in items:
+            if item["definition"] is not None and item["src"] is not None:
+                raise N8nError("definition and src are mutually exclusive")
             if item["state"] == "present":
                 definitions[item["name"]] = load_definition(item["definition"], item["src"])
     except N8nError as exc:

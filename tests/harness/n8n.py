@@ -46,6 +46,9 @@ STATE_FILE = os.environ.get("N8N_HARNESS_STATE") or os.path.join(tempfile.gettem
 # The n8n-nodes-xmpp tarball (npm pack) to install into the user folder; the package is not on the npm registry.
 XMPP_NODE_TGZ_ENV = "N8N_XMPP_NODE_TGZ"
 # The fix from the reference: sasl-scram-sha-1 1.4.0 breaks @xmpp/sasl 0.13's SCRAM-SHA-1 login.
+# A stand-in written from the reference (same node and credential types, no XMPP); tests use it when the
+# real tarball is absent.
+STANDIN_XMPP_NODE = os.path.join(REPO, "tests", "n8n", "standin_xmpp_node")
 XMPP_NODE_OVERRIDES = {"sasl-scram-sha-1": "1.3.0"}
 OWNER = {"email": "owner@harness.test", "password": "Harness-Pw-1234", "firstName": "Test", "lastName": "Harness"}
 
@@ -96,23 +99,29 @@ def free_port():
     return port
 
 
-def install_xmpp_node(user_folder, tgz):
-    """Install the community node the way the role's init container does (overrides, --legacy-peer-deps)."""
+def install_xmpp_node(user_folder, source):
+    """Put n8n-nodes-xmpp into the user folder's nodes dir: a tarball is installed the way the role's init
+    container does it (overrides, --legacy-peer-deps); a directory (the stand-in) is copied as is."""
     nodes = os.path.join(user_folder, ".n8n", "nodes")
     os.makedirs(nodes, exist_ok=True)
+    if os.path.isdir(source):
+        shutil.copytree(source, os.path.join(nodes, "node_modules", "n8n-nodes-xmpp"))
+        return
     with open(os.path.join(nodes, "package.json"), "w") as handle:
         json.dump({"name": "installed-nodes", "private": True, "overrides": XMPP_NODE_OVERRIDES}, handle)
     _run(["npm", "install", "--legacy-peer-deps", "--ignore-scripts", "--omit=dev", "--no-audit", "--no-fund",
-          os.path.abspath(tgz)], cwd=nodes, env=_env())
+          os.path.abspath(source)], cwd=nodes, env=_env())
 
 
-def start(state_file=STATE_FILE, xmpp_node_tgz=None, timeout=240):
-    """Start n8n on a free loopback port with a fresh user folder, bootstrap it; return the state dict."""
+def start(state_file=STATE_FILE, xmpp_node=None, timeout=240):
+    """Start n8n on a free loopback port with a fresh user folder, bootstrap it; return the state dict.
+
+    xmpp_node: None, a tarball of the real n8n-nodes-xmpp, or STANDIN_XMPP_NODE."""
     install()
     port = free_port()
     folder = tempfile.mkdtemp(prefix="n8n-harness-")
-    if xmpp_node_tgz:
-        install_xmpp_node(folder, xmpp_node_tgz)
+    if xmpp_node:
+        install_xmpp_node(folder, xmpp_node)
     url = "http://127.0.0.1:%d" % port
     env = _env()
     env.update({
@@ -128,7 +137,7 @@ def start(state_file=STATE_FILE, xmpp_node_tgz=None, timeout=240):
         proc = subprocess.Popen([os.path.join(NODE_DIR, "bin", "node"), N8N_BIN, "start"], env=env, cwd=folder,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     state = {"pid": proc.pid, "url": url, "port": port, "user_folder": folder, "log": log_path,
-             "owner": OWNER, "xmpp_node": bool(xmpp_node_tgz)}
+             "owner": OWNER, "xmpp_node": xmpp_node and ("standin" if xmpp_node == STANDIN_XMPP_NODE else "real")}
     with open(state_file, "w") as handle:
         json.dump(state, handle)
     rest = ApiClient(url, timeout=10, retries=0)
@@ -195,11 +204,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["install", "start", "stop"])
     parser.add_argument("--state", default=STATE_FILE, help="state file (default %(default)s)")
+    parser.add_argument("--xmpp-node", default=os.environ.get(XMPP_NODE_TGZ_ENV) or "standin",
+                        help="n8n-nodes-xmpp tarball, 'standin' (default unless $%s is set) or 'none'"
+                        % XMPP_NODE_TGZ_ENV)
     args = parser.parse_args(argv)
     if args.command == "install":
         install()
     elif args.command == "start":
-        state = start(args.state, os.environ.get(XMPP_NODE_TGZ_ENV))
+        node = {"standin": STANDIN_XMPP_NODE, "none": None}.get(args.xmpp_node, args.xmpp_node)
+        if node == STANDIN_XMPP_NODE:
+            sys.stderr.write("[n8n harness] $%s is not set: using the n8n-nodes-xmpp STAND-IN (types only, no XMPP)\n"
+                             % XMPP_NODE_TGZ_ENV)
+        state = start(args.state, node)
         print(json.dumps(dict((k, v) for k, v in state.items() if k not in ("api_key", "owner"))))
     else:
         stop(args.state)

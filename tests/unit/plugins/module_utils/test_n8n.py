@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiError
 from ansible_collections.homelab.llm_stack.plugins.module_utils._n8n import (
     N8nClient,
     N8nError,
@@ -153,3 +154,36 @@ def test_wait_active_times_out():
     now = [0.0]
     with pytest.raises(N8nError, match="did not become active within 3 s"):
         N8nClient(api).wait_active("w", True, 3, sleep=lambda s: now.__setitem__(0, now[0] + s), clock=lambda: now[0])
+
+
+class FlakyDelete:
+    """DELETE answers 409 "still being unpublished" `busy` times, then succeeds."""
+
+    def __init__(self, busy, status=409, reason="Workflow is still being unpublished. Please try again in a few moments."):
+        self.busy = busy
+        self.status = status
+        self.reason = reason
+        self.calls = 0
+
+    def send_json(self, method, path, body=None, params=None, expected=(200, 201, 204)):
+        self.calls += 1
+        if self.calls <= self.busy:
+            raise ApiError("unexpected answer", status=self.status, reason=self.reason)
+        return {"id": "w"}
+
+
+def test_delete_workflow_waits_for_unpublish():
+    api = FlakyDelete(2)
+    assert N8nClient(api).delete_workflow("w", 10, sleep=lambda s: None) == {"id": "w"}
+    assert api.calls == 3
+
+
+def test_delete_workflow_gives_up_and_other_errors_raise():
+    now = [0.0]
+    with pytest.raises(ApiError):
+        N8nClient(FlakyDelete(99)).delete_workflow("w", 3, sleep=lambda s: now.__setitem__(0, now[0] + s),
+                                                   clock=lambda: now[0])
+    api = FlakyDelete(1, status=409, reason="Cannot delete a published workflow.")
+    with pytest.raises(ApiError, match="unexpected answer"):
+        N8nClient(api).delete_workflow("w", 10, sleep=lambda s: None)
+    assert api.calls == 1
