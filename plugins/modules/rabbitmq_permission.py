@@ -17,7 +17,8 @@ description:
   - Each (O(user), O(vhost)) pair is its own object and only the pairs you list are touched, so several roles
     can manage the access of the same user.
   - Converges one pair or many in one run over one HTTP session (O(permissions)).
-author: homelab.llm_stack contributors
+author:
+  - homelab.llm_stack contributors (!UNKNOWN)
 options:
   user:
     description:

@@ -15,7 +15,8 @@ description:
   - Create, update or delete a policy of a vhost (pattern, what it applies to, definition, priority)
     through the management HTTP API.
   - Converges one policy (O(name)) or many in one run over one HTTP session (O(policies)).
-author: homelab.llm_stack contributors
+author:
+  - homelab.llm_stack contributors (!UNKNOWN)
 options:
   name:
     description:

@@ -18,7 +18,8 @@ description:
   - A change of tags alone keeps the password (the stored hash and its algorithm are sent back).
   - Converges one user (O(name)) or many in one run over one HTTP session (O(users)).
   - Permissions are separate objects, see M(homelab.llm_stack.rabbitmq_permission).
-author: homelab.llm_stack contributors
+author:
+  - homelab.llm_stack contributors (!UNKNOWN)
 options:
   name:
     description:

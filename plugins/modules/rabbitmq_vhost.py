@@ -17,7 +17,8 @@ description:
   - Every update sends the vhost's whole metadata, so changing one setting (for example O(tracing)) never
     resets the description or the tags.
   - Converges one vhost (O(name)) or many in one run over one HTTP session (O(vhosts)).
-author: homelab.llm_stack contributors
+author:
+  - homelab.llm_stack contributors (!UNKNOWN)
 options:
   name:
     description:

@@ -100,7 +100,7 @@ def test_post_is_not_retried_on_5xx(server):
 
 def test_error_carries_status_and_server_reason(server):
     server.script = [(400, {"error": "bad_request", "reason": "vhost_or_user_not_found"}, None)]
-    api, _ = client(server.url)
+    api = client(server.url)[0]
     with pytest.raises(ApiError) as info:
         api.send_json("PUT", "permissions/v/u", {"configure": ".*"})
     text = str(info.value)
@@ -111,7 +111,7 @@ def test_error_carries_status_and_server_reason(server):
 
 def test_plain_text_reason(server):
     server.script = [(401, b"Login failed", {"Content-Type": "text/plain"})]
-    api, _ = client(server.url)
+    api = client(server.url)[0]
     with pytest.raises(ApiError) as info:
         api.get_json("whoami")
     assert info.value.status == 401 and info.value.reason == "Login failed"
@@ -119,7 +119,7 @@ def test_plain_text_reason(server):
 
 def test_redirects_are_not_followed(server):
     server.script = [(302, None, {"Location": "http://elsewhere.invalid/login"})]
-    api, _ = client(server.url)
+    api = client(server.url)[0]
     with pytest.raises(ApiError) as info:
         api.get_json("overview")
     assert info.value.status == 302 and "unexpected redirect to http://elsewhere.invalid/login" in str(info.value)
@@ -128,7 +128,7 @@ def test_redirects_are_not_followed(server):
 
 def test_missing_is_none_and_empty_204_is_success(server):
     server.script = [(404, {"error": "Object Not Found", "reason": "Not Found"}, None), (204, None, None)]
-    api, _ = client(server.url)
+    api = client(server.url)[0]
     assert api.get_json("vhosts/x") is None
     assert api.send_json("PUT", "vhosts/x", {"description": ""}) is None
     assert json.loads(server.seen[1][2]) == {"description": ""}
@@ -136,7 +136,7 @@ def test_missing_is_none_and_empty_204_is_success(server):
 
 def test_non_json_answer_is_an_error(server):
     server.script = [(200, b"<html>proxy</html>", {"Content-Type": "text/html"})]
-    api, _ = client(server.url)
+    api = client(server.url)[0]
     with pytest.raises(ApiError) as info:
         api.get_json("overview")
     assert "not JSON" in str(info.value)

@@ -97,7 +97,7 @@ def test_api_error_names_the_object_and_keeps_done_work(capsys):
             raise ApiError("unexpected answer", status=400, reason="bad_request; nope", method="PUT", url="u")
         return Outcome(True, None, {"size": 1})
 
-    result, _ = run(dict(things=[dict(name="a"), dict(name="b"), dict(name="c")]), handler=handler, capsys=capsys)
+    result = run(dict(things=[dict(name="a"), dict(name="b"), dict(name="c")]), handler=handler, capsys=capsys)[0]
     assert result["failed"] and result["msg"].startswith("b: PUT u: HTTP 400")
     assert result["status"] == 400 and result["changed"] is True
     assert [r["name"] for r in result["results"]] == ["a"]
