@@ -99,7 +99,7 @@ def normalize_jid(value, domain):
     """A member as Openfire returns it: a bare JID with a lower-cased localpart."""
     value = value.strip()
     if "@" in value:
-        local, _, host = value.partition("@")
+        local, host = value.split("@", 1)
         return "%s@%s" % (local.lower(), host.split("/", 1)[0].lower())
     return "%s@%s" % (value.lower(), domain.lower())
 

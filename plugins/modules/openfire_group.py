@@ -94,7 +94,7 @@ seealso:
   - module: homelab.llm_stack.openfire_user
   - module: homelab.llm_stack.openfire_property
 author:
-  - homelab.llm_stack maintainers
+  - homelab.llm_stack contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

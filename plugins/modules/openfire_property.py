@@ -71,7 +71,7 @@ seealso:
   - module: homelab.llm_stack.openfire_user
   - module: homelab.llm_stack.openfire_group
 author:
-  - homelab.llm_stack maintainers
+  - homelab.llm_stack contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

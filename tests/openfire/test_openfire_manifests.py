@@ -20,7 +20,7 @@ from test_manifests import render  # noqa: E402  pylint: disable=wrong-import-po
 
 def by_kind(documents):
     found = {}
-    for _, doc in documents:
+    for unused_name, doc in documents:
         found.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
     return found
 
@@ -93,7 +93,7 @@ def test_openfire_exposure_and_probes():
 
 
 def test_xmppweb_websocket_routing():
-    web_docs, _, web_vars = render("xmppweb", "inventory-local", {})
+    web_docs = render("xmppweb", "inventory-local", {})[0]
     web = by_kind(web_docs)
     env = dict((e["name"], e.get("value")) for e in
                web["Deployment"]["xmppweb"]["spec"]["template"]["spec"]["containers"][0]["env"])
@@ -115,8 +115,8 @@ def test_xmppweb_websocket_routing():
 
 
 def test_xmppweb_guest_access():
-    web = by_kind(render("xmppweb", "role-defaults", {"xmppweb_guest_access": True,
-                                                        "xmppweb_pinned_mucs": ["a@conference.x"]})[0])
+    extra = {"xmppweb_guest_access": True, "xmppweb_pinned_mucs": ["a@conference.x"]}
+    web = by_kind(render("xmppweb", "role-defaults", extra)[0])
     env = dict((e["name"], e.get("value")) for e in
                web["Deployment"]["xmppweb"]["spec"]["template"]["spec"]["containers"][0]["env"])
     assert env["APP_GUEST_ACCESS"] == "1" and env["XMPP_ANON_HOST"] == "homelab.lan"

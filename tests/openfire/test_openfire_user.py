@@ -171,8 +171,8 @@ def test_basic_auth(run_module):
 
 
 def test_auth_options_are_checked(conn, run_module):
-    both = run_module("openfire_user", dict(conn, api_user="admin", api_password="admin-pw-77", username="m",
-                                                   password="pw-m-77"))
+    both = run_module("openfire_user", dict(conn, api_user="admin", api_password="admin-pw-77",
+                                            username="m", password="pw-m-77"))
     assert both["failed"] and "mutually exclusive" in both["msg"]
     neither = run_module("openfire_user", {"api_url": conn["api_url"], "username": "m", "password": "pw-m-77"})
     assert neither["failed"] and "one of the following" in neither["msg"]

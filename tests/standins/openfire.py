@@ -68,8 +68,9 @@ class Fail(Exception):
     def __init__(self, status, exception=None, message=None, resource=None, headers=None):
         super(Fail, self).__init__(message or exception or str(status))
         self.status = status
-        self.entity = None if exception is None else {"resource": resource, "message": message,
-                                                       "exception": exception}
+        self.entity = None
+        if exception is not None:
+            self.entity = {"resource": resource, "message": message, "exception": exception}
         self.headers = headers or {}
 
 
@@ -560,7 +561,7 @@ class OpenfireStandin:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--port", type=int, default=9090)
     parser.add_argument("--secret", default=os.environ.get("OPENFIRE_STANDIN_SECRET", "standin-secret"))
     parser.add_argument("--domain", default="example.org")
