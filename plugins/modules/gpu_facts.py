@@ -16,7 +16,7 @@ description:
     driver version (C(/proc/driver/nvidia/version), else C(nvidia-smi)), the GPU names and memory when
     C(nvidia-smi) works, the Secure Boot state (EFI variable) and whether C(nvidia-container-runtime) is where
     K3s looks for it.
-  - Returns them as the fact C(gpu). Read-only: it changes nothing, in check mode or not.
+  - Returns them as the fact C(gpu). Read-only; it changes nothing, in check mode or not.
   - A host without an NVIDIA GPU is not an error; the fact says so (RV(ansible_facts.gpu.status=no_gpu)).
 options:
   root:
@@ -47,7 +47,7 @@ attributes:
   facts:
     support: full
 author:
-  - homelab.llm_stack contributors
+  - homelab.llm_stack contributors (@homelab)
 seealso:
   - name: NVIDIA device plugin
     description: Needs a driver, the container toolkit and the nvidia RuntimeClass.

@@ -199,7 +199,6 @@ def test_parse_driver_version(text, version):
 
 def test_parse_nvidia_smi_skips_malformed_lines():
     text = "not, a, gpu\n0, A100, GPU-x, 40960, 570.86.15, 8.0, 00000000:3B:00.0\nNo devices were found\n"
-    assert _gpu.parse_nvidia_smi(text) == [{"index": 0, "name": "A100", "uuid": "GPU-x", "memory_total_mib": 40960,
-                                             "driver_version": "570.86.15", "compute_capability": "8.0",
-                                             "pci_bus_id": "00000000:3B:00.0"}]
-
+    expected = {"index": 0, "name": "A100", "uuid": "GPU-x", "memory_total_mib": 40960,
+                "driver_version": "570.86.15", "compute_capability": "8.0", "pci_bus_id": "00000000:3B:00.0"}
+    assert _gpu.parse_nvidia_smi(text) == [expected]
