@@ -131,7 +131,7 @@ class ApiModule(AnsibleModule):
         """The objects to converge, validated, before any request is made."""
         if self.params[self.list_key] is None:
             # The top level holds one item: check it the way each list item is checked.
-            single = dict((k, self.params[k]) for k in self.item_spec)
+            single = dict((k, self.params[k]) for k in self.item_spec if self.params[k] is not None)
             checked = ArgumentSpecValidator(self.item_spec, **self._item_checks).validate(single)
             if checked.error_messages:
                 self.fail_json(msg="; ".join(checked.error_messages))

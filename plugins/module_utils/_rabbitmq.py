@@ -27,7 +27,6 @@ except ImportError:  # pragma: no cover - Python 2 is not supported by ansible-c
     from urllib import quote
 
 from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiError, json_dumps
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.homelab.llm_stack.plugins.module_utils._module import ApiModule, Outcome
 
@@ -180,15 +179,6 @@ class RabbitMQModule(ApiModule):
     unset ones as None, so an option with choices and no default (e.g.
     default_queue_type) fails with "must be one of ..., got: None".
     """
-
-    def items(self):
-        if self.params[self.list_key] is not None:
-            return super(RabbitMQModule, self).items()
-        single = dict((k, self.params[k]) for k in self.item_spec if self.params[k] is not None)
-        checked = ArgumentSpecValidator(self.item_spec, **self._item_checks).validate(single)
-        if checked.error_messages:
-            self.fail_json(msg="; ".join(checked.error_messages))
-        return [checked.validated_parameters]
 
     def names_checked(self, *fields):
         """The items, after every name field (what, key) passed name_problem()."""
