@@ -20,12 +20,11 @@ import json
 import time
 
 from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiError
+from ansible_collections.homelab.llm_stack.plugins.module_utils._module import connection_argspec
 
 API_BASE = "/api/v1"
 API_KEY_HEADER = "X-N8N-API-KEY"
 AUTH_COOKIE = "n8n-auth"
-# connection_argspec(**N8N_CONNECTION): api_url required (no default), api_key required.
-N8N_CONNECTION = dict(api_key=dict(type="str", no_log=True, required=True))
 
 # Scopes the modules need (there is no workflow:publish scope; activation is workflow:activate).
 API_KEY_SCOPES = [
@@ -40,6 +39,13 @@ API_KEY_SCOPES = [
 WRITABLE_WORKFLOW_KEYS = ("name", "nodes", "connections", "settings", "staticData", "pinData")
 # Node keys n8n fills in itself when the definition leaves them out.
 GENERATED_NODE_KEYS = ("id", "webhookId")
+
+
+def n8n_connection_argspec():
+    """The n8n modules' connection options: api_url (no default) and api_key, both required."""
+    spec = connection_argspec(api_key=True)
+    spec["api_key"]["required"] = True
+    return spec
 
 
 class N8nError(Exception):

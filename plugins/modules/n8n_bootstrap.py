@@ -74,7 +74,7 @@ seealso:
   - module: homelab.llm_stack.n8n_credential
   - module: homelab.llm_stack.n8n_workflow
 author:
-  - homelab.llm_stack contributors
+  - homelab.llm_stack contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

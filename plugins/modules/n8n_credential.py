@@ -48,10 +48,31 @@ options:
     default: present
   credentials:
     description:
-      - Several credentials in one task, each a dictionary of the options above (O(name) required).
-      - Mutually exclusive with O(name).
+      - Several credentials in one task, each a dictionary of the options above (O(credentials[].name) required).
+      - Mutually exclusive with O(name); the per-credential options must then be set inside each item.
     type: list
     elements: dict
+    suboptions:
+      name:
+        description: Exact name of the credential.
+        type: str
+        required: true
+      type:
+        description: Credential type; required when O(credentials[].state=present).
+        type: str
+      data:
+        description: The credential's fields; required when O(credentials[].state=present). Never logged.
+        type: dict
+      update_data:
+        description: V(on_create) or V(always), as O(update_data).
+        type: str
+        choices: [on_create, always]
+        default: on_create
+      state:
+        description: V(present) or V(absent).
+        type: str
+        choices: [present, absent]
+        default: present
 extends_documentation_fragment:
   - homelab.llm_stack.connection
   - homelab.llm_stack.n8n
@@ -73,7 +94,7 @@ attributes:
 seealso:
   - module: homelab.llm_stack.n8n_workflow
 author:
-  - homelab.llm_stack contributors
+  - homelab.llm_stack contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -122,12 +143,12 @@ results:
 """
 
 from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiError
-from ansible_collections.homelab.llm_stack.plugins.module_utils._module import ApiModule, Outcome, connection_argspec
+from ansible_collections.homelab.llm_stack.plugins.module_utils._module import ApiModule, Outcome
 from ansible_collections.homelab.llm_stack.plugins.module_utils._n8n import (
     API_BASE,
     API_KEY_HEADER,
-    N8N_CONNECTION,
     N8nClient,
+    n8n_connection_argspec,
     exact_matches,
 )
 
@@ -152,8 +173,8 @@ def converge_one(client, existing, item, check_mode):
                 client.delete_credential(cred["id"])
         return Outcome(True, before=before or dict(name=item["name"], count=len(found)), after=None)
     if len(found) > 1:
-        raise ApiError("%d credentials are named %r (ids %s); rename or delete the extra ones"
-                         % (len(found), item["name"], ", ".join(sorted(c["id"] for c in found))))
+        raise ApiError("%d credentials are named %r (ids %s); rename or delete the extra ones" % (
+            len(found), item["name"], ", ".join(sorted(c["id"] for c in found))))
     after = dict(name=item["name"], type=item["type"])
     if not found:
         after["data_fields"] = sorted(item["data"])
@@ -163,8 +184,8 @@ def converge_one(client, existing, item, check_mode):
         return Outcome(True, before=None, after=after, id=created["id"])
     cred = found[0]
     if cred["type"] != item["type"]:
-        raise ApiError("credential %r has type %s, not %s; delete it first (workflows refer to its id)"
-                         % (item["name"], cred["type"], item["type"]))
+        raise ApiError("credential %r has type %s, not %s; delete it first (workflows refer to its id)" % (
+            item["name"], cred["type"], item["type"]))
     if item["update_data"] == "on_create":
         return Outcome(False, before=before, after=after, id=cred["id"])
     after["data_fields"] = sorted(item["data"])
@@ -174,7 +195,7 @@ def converge_one(client, existing, item, check_mode):
 
 
 def main():
-    module = ApiModule(ITEM_SPEC, "credentials", connection_argspec(**N8N_CONNECTION), item_checks=ITEM_CHECKS)
+    module = ApiModule(ITEM_SPEC, "credentials", n8n_connection_argspec(), item_checks=ITEM_CHECKS)
     items = module.items()
     client = N8nClient(module.client(API_BASE, headers={API_KEY_HEADER: module.params["api_key"]}))
     existing = []

@@ -61,10 +61,37 @@ options:
     default: present
   workflows:
     description:
-      - Several workflows in one task, each a dictionary of the options above (O(name) required).
-      - Mutually exclusive with O(name).
+      - Several workflows in one task, each a dictionary of the options above (O(workflows[].name) required).
+      - Mutually exclusive with O(name); the per-workflow options must then be set inside each item.
+      - Every item's definition is read and its credentials resolved before the first write.
     type: list
     elements: dict
+    suboptions:
+      name:
+        description: Exact name of the workflow.
+        type: str
+        required: true
+      id:
+        description: Id of an existing workflow, as O(id).
+        type: str
+      definition:
+        description: The workflow as n8n exports it, as O(definition).
+        type: dict
+      src:
+        description: Path of a workflow JSON file, as O(src).
+        type: path
+      active:
+        description: Activate or deactivate; unset leaves it as is.
+        type: bool
+      tags:
+        description: Tag names; unset leaves the tags alone.
+        type: list
+        elements: str
+      state:
+        description: V(present) or V(absent).
+        type: str
+        choices: [present, absent]
+        default: present
 extends_documentation_fragment:
   - homelab.llm_stack.connection
   - homelab.llm_stack.n8n
@@ -87,7 +114,7 @@ notes:
 seealso:
   - module: homelab.llm_stack.n8n_credential
 author:
-  - homelab.llm_stack contributors
+  - homelab.llm_stack contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -143,12 +170,12 @@ results:
 """
 
 from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiError
-from ansible_collections.homelab.llm_stack.plugins.module_utils._module import ApiModule, Outcome, connection_argspec
+from ansible_collections.homelab.llm_stack.plugins.module_utils._module import ApiModule, Outcome
 from ansible_collections.homelab.llm_stack.plugins.module_utils._n8n import (
     API_BASE,
     API_KEY_HEADER,
-    N8N_CONNECTION,
     N8nClient,
+    n8n_connection_argspec,
     N8nError,
     adopt_generated_keys,
     comparable_workflow,
@@ -236,7 +263,7 @@ def converge_one(client, item, definition, check_mode, timeout):
 
 
 def main():
-    module = ApiModule(ITEM_SPEC, "workflows", connection_argspec(**N8N_CONNECTION), item_checks=ITEM_CHECKS)
+    module = ApiModule(ITEM_SPEC, "workflows", n8n_connection_argspec(), item_checks=ITEM_CHECKS)
     items = module.items()
     definitions = {}
     try:

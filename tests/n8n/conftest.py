@@ -21,6 +21,7 @@ from harness import n8n as harness
 from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiClient
 from ansible_collections.homelab.llm_stack.plugins.module_utils._n8n import AUTH_COOKIE, _auth_cookie
 
+
 class Server:
     def __init__(self, url, api_key, owner, xmpp_node):
         self.url = url

@@ -60,7 +60,7 @@ def test_delete(n8n, run_module, unique):
 
 def test_duplicate_names_are_an_error(n8n, run_module, unique):
     name = unique("dup")
-    for _ in range(2):
+    for dummy in range(2):
         n8n.api.send_json("POST", "/credentials", {"name": name, "type": "ollamaApi", "data": {"baseUrl": "http://x"}})
     result = run_module("n8n_credential", n8n.conn(name=name, update_data="always", **OLLAMA))
     assert result["failed"] and "2 credentials are named" in result["msg"]
@@ -70,20 +70,19 @@ def test_duplicate_names_are_an_error(n8n, run_module, unique):
 def test_other_type_is_an_error(n8n, run_module, unique):
     name = unique("cred")
     run_module("n8n_credential", n8n.conn(name=name, **OLLAMA))
-    result = run_module("n8n_credential", n8n.conn(name=name, type="xmppApi", data={"service": "xmpp://x:5222",
-                                                                                     "domain": "d", "jid": "bot",
-                                                                                     "password": "pw-long-enough"}))
+    xmpp = {"service": "xmpp://x:5222", "domain": "d", "jid": "bot", "password": "pw-long-enough"}
+    result = run_module("n8n_credential", n8n.conn(name=name, type="xmppApi", data=xmpp))
     assert result["failed"] and "has type ollamaApi, not xmppApi" in result["msg"]
 
 
 def test_list_form_and_node_credential_types(n8n, run_module, unique):
     xmpp, rabbit = unique("xmpp"), unique("rabbit")
     creds = [
-        dict(name=xmpp, type="xmppApi", data={"service": "xmpp://openfire:5222", "domain": "homelab.lan",
-                                               "jid": "bot", "password": "s3cret-bot"}),
-        dict(name=rabbit, type="rabbitMqApi", data={"method": "creds", "host": "rabbitmq", "port": 5672,
-                                                    "username": "n8n-xmpp", "password": "s3cret-mq",
-                                                    "vhost": "xmpp", "ssl": False}),
+        dict(name=xmpp, type="xmppApi",
+             data={"service": "xmpp://openfire:5222", "domain": "homelab.lan", "jid": "bot", "password": "s3cret-bot"}),
+        dict(name=rabbit, type="rabbitMqApi",
+             data={"method": "creds", "host": "rabbitmq", "port": 5672, "username": "n8n-xmpp",
+                   "password": "s3cret-mq", "vhost": "xmpp", "ssl": False}),
     ]
     result = run_module("n8n_credential", n8n.conn(credentials=creds), diff=True)
     assert result["changed"] and [r["action"] for r in result["results"]] == ["create", "create"]
@@ -94,8 +93,8 @@ def test_list_form_and_node_credential_types(n8n, run_module, unique):
 
 def test_bad_input_fails_before_any_write(n8n, run_module, unique):
     good, bad = unique("good"), unique("bad")
-    result = run_module("n8n_credential", n8n.conn(credentials=[dict(name=good, **OLLAMA),
-                                                               dict(name=bad, type="ollamaApi")]))
+    items = [dict(name=good, **OLLAMA), dict(name=bad, type="ollamaApi")]
+    result = run_module("n8n_credential", n8n.conn(credentials=items))
     assert result["failed"] and "data" in result["msg"]
     assert n8n.named("credentials", good) == []
 

@@ -116,7 +116,7 @@ def test_tags(n8n, run_module, unique):
 
 def test_duplicate_names_need_an_id(n8n, run_module, unique):
     name = unique("dup")
-    ids = [n8n.api.send_json("POST", "/workflows", dict(MANUAL, name=name, settings={}))["id"] for _ in range(2)]
+    ids = [n8n.api.send_json("POST", "/workflows", dict(MANUAL, name=name, settings={}))["id"] for dummy in range(2)]
     result = run_module("n8n_workflow", n8n.conn(name=name, definition=schedule()))
     assert result["failed"] and "2 workflows are named" in result["msg"] and ids[0] in result["msg"]
     picked = run_module("n8n_workflow", n8n.conn(name=name, id=ids[1], definition=schedule()))
@@ -128,8 +128,8 @@ def test_duplicate_names_need_an_id(n8n, run_module, unique):
 
 def test_credentials_resolved_by_name(n8n, run_module, unique):
     cred, name = unique("ollama"), unique("wf")
-    cid = n8n.api.send_json("POST", "/credentials", {"name": cred, "type": "ollamaApi",
-                                                      "data": {"baseUrl": "http://ollama:11434"}})["id"]
+    body = {"name": cred, "type": "ollamaApi", "data": {"baseUrl": "http://ollama:11434"}}
+    cid = n8n.api.send_json("POST", "/credentials", body)["id"]
     definition = copy.deepcopy(MANUAL)
     definition["nodes"].append({"name": "Model", "type": "@n8n/n8n-nodes-langchain.lmChatOllama", "typeVersion": 1,
                                 "position": [200, 200], "parameters": {"model": "llama3.2:3b", "options": {}},
