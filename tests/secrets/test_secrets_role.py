@@ -60,7 +60,9 @@ def test_generated_once_private_and_never_printed(inventory):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     values = secrets_of(inventory)
     assert {"k3s_token", "rabbitmq_admin_password", "xmpp_password_bot", "xmpp_password_alice"} <= set(values)
-    assert all(len(v) == 32 and v.isalnum() for v in values.values())
+    for value in values.values():
+        assert len(value) == 32 and value.isalnum()
+        assert any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value)
     assert len(set(values.values())) == len(values), "every secret is distinct"
     second = play(inventory)
     assert secrets_of(inventory) == values, "a re-run must not rotate anything"
