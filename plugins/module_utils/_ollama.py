@@ -97,7 +97,7 @@ def parse_name(name):
     for kind in ("host", "namespace", "model", "tag"):
         if not _valid_part(kind, parts[kind]):
             raise InvalidName("%r is not a valid Ollama model name: bad %s %r (%s)"
-                             % (name, kind, parts[kind], _part_rule(kind)))
+                              % (name, kind, parts[kind], _part_rule(kind)))
     parts["digest"] = digest
     return parts
 

@@ -80,10 +80,53 @@ options:
     type: str
   models:
     description:
-      - Several models in one task; each item takes O(name), O(state), O(insecure) and the create options.
+      - Several models in one task; each item takes the options above (O(models[].name) required).
       - Converged in order, over one connection; mutually exclusive with O(name).
+      - Two names that are one model for Ollama (V(llama3) and V(library/llama3:latest)) may not both be listed.
     type: list
     elements: dict
+    suboptions:
+      name:
+        description: Model name.
+        type: str
+        required: true
+      state:
+        description: V(present), V(absent) or V(latest), as O(state).
+        type: str
+        choices: [present, absent, latest]
+        default: present
+      insecure:
+        description: As O(insecure).
+        type: bool
+        default: false
+      from:
+        description: As O(from).
+        type: str
+      system:
+        description: As O(system).
+        type: str
+      template:
+        description: As O(template).
+        type: str
+      parameters:
+        description: As O(parameters).
+        type: dict
+      messages:
+        description: As O(messages).
+        type: list
+        elements: dict
+        suboptions:
+          role:
+            description: V(system), V(user), V(assistant) or V(tool).
+            type: str
+            required: true
+          content:
+            description: Text of the message.
+            type: str
+            required: true
+      quantize:
+        description: As O(quantize).
+        type: str
   stall_timeout:
     description:
       - Fail a pull or create that makes no progress (no new bytes, no new step) for this many seconds.
@@ -98,8 +141,8 @@ options:
       - Meant for a module started with C(async) and C(poll=0); a play reads the file to show progress.
     type: path
 extends_documentation_fragment:
-  - homelab.llm_stack.connection
   - homelab.llm_stack.ollama
+  - homelab.llm_stack.connection
   - homelab.llm_stack.attributes
   - homelab.llm_stack.attributes.action_group
 attributes:
@@ -123,7 +166,7 @@ seealso:
     description: The REST API this module uses.
     link: https://github.com/ollama/ollama/blob/main/docs/api.md
 author:
-  - homelab.llm_stack maintainers
+  - homelab.llm_stack contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -290,14 +333,15 @@ class Converger:
     def __call__(self, item):
         parts = parse_name(item["name"])
         short = shortest(parts)
-        self.progress.write(force=True, model=short, status="checking", percent=0.0)
+        self.progress.write(force=True, model=short, status="checking", text="checking", percent=0.0,
+                            bytes_completed=0, bytes_total=0, layers=0, layers_completed=0)
         try:
             outcome = self.converge(item, parts, short)
         except ApiError as exc:
             self.progress.write(force=True, finished=True, failed=True, status="failed: %s" % exc)
             raise
         self.done += 1
-        self.progress.write(force=True, models_done=self.done, status=outcome.action,
+        self.progress.write(force=True, models_done=self.done, status=outcome.action, text="done: %s" % outcome.action,
                             finished=self.done == self.progress.state["models_total"])
         return outcome
 

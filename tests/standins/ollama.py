@@ -185,7 +185,7 @@ class State:
         self.stop = threading.Event()
 
     def tags_entry(self, model):
-        size = sum(s for _, s in model["blobs"])
+        size = sum(blob[1] for blob in model["blobs"])
         return {"name": model["display"], "model": model["display"], "modified_at": model["modified_at"],
                 "size": size, "digest": sha(model["manifest"]), "details": model["details"]}
 
@@ -386,7 +386,7 @@ def do_pull(handler, name, insecure):
     handler.line({"status": "writing manifest"})
     with state.lock:
         old = state.local.get(found)
-        stale = old and set(b for b, _ in old["blobs"]) - set(b for b, _ in remote["blobs"])
+        stale = old and set(b[0] for b in old["blobs"]) - set(b[0] for b in remote["blobs"])
         state.local[found] = dict(
             display=old["display"] if old else display(host, namespace, model, tag),
             manifest=remote["manifest"], blobs=list(remote["blobs"]), details=dict(remote["details"]),
@@ -445,7 +445,7 @@ def create(handler, path, raw):
             handler.line({"status": "creating %s layer" % kind})
             state.blobs.add(digest)
         blobs.append((digest, len(json.dumps(value))))
-    for digest, _ in base["blobs"]:
+    for digest in [b[0] for b in base["blobs"]]:
         handler.line({"status": "using already created layer %s" % digest})
     handler.line({"status": "writing manifest"})
     manifest = json.dumps({"schemaVersion": 2, "layers": [{"digest": d, "size": s} for d, s in blobs]}).encode()
