@@ -16,7 +16,7 @@ mkdir -p "$dest"
 # Tracked and new (not ignored) files, as ansible-test itself would list them.
 git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$dest"
 
-# shellcheck lints the collection's shell scripts; install it when this is a Debian host we may change.
+# ansible-test lints shell scripts with ShellCheck; install it when this is a Debian host we may change.
 if [ "$what" = sanity ] && ! command -v shellcheck >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null 2>&1 \
     || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }

@@ -8,6 +8,7 @@ set -eu
 fatal() { echo "[ERROR] $*" >&2; exit 1; }
 [ "${INSTALL_K3S_SKIP_DOWNLOAD:-}" = true ] || fatal "this stand-in installs only with INSTALL_K3S_SKIP_DOWNLOAD=true"
 [ -x /usr/local/bin/k3s ] || fatal "INSTALL_K3S_SKIP_DOWNLOAD is set but /usr/local/bin/k3s is missing"
+# shellcheck disable=SC2086 # INSTALL_K3S_EXEC is a list of words, split like the real installer does
 set -- ${INSTALL_K3S_EXEC:-server}
 cmd=$1
 case "$cmd" in server) name=k3s ;; agent) name=k3s-agent ;; *) fatal "unknown command $cmd" ;; esac
