@@ -22,8 +22,8 @@ XMPP = "XMPP bot"
 def restart_block():
     with open(CONFIGURE) as handle:
         tasks = yaml.safe_load(handle)
-    found = [t for t in tasks if "block" in t and any(b.get("kubernetes.core.k8s", {}).get("state") == "patched"
-                                                       for b in t["block"])]
+    found = [t for t in tasks
+             if "block" in t and any(b.get("kubernetes.core.k8s", {}).get("state") == "patched" for b in t["block"])]
     assert len(found) == 1
     return found[0]
 

@@ -99,9 +99,9 @@ def prosody():
 
 
 def test_task_command_reads_the_certificate_a_server_presents_over_starttls(prosody):
+    endpoint = "%s:%d" % (prosody.host, prosody.c2s_port)
     command = template(task("ansible.builtin.shell")["ansible.builtin.shell"]["cmd"], openfire_ca_fetch_timeout=20,
-                       openfire_xmpp_domain=prosody.domain, openfire_ca_endpoint="%s:%d" % (prosody.host,
-                                                                                          prosody.c2s_port))
+                       openfire_xmpp_domain=prosody.domain, openfire_ca_endpoint=endpoint)
     assert "-starttls xmpp" in command and "</dev/null" in command
     answer = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60, check=False).stdout
     pem = extract(answer)
