@@ -344,6 +344,14 @@ class ProgressFile:
         os.replace(temp, self.path)
 
 
+def progress_line(state):
+    """The play-output line for a ProgressFile state, e.g.
+    ``[2/4] llama3.2:3b: pulling c0f35e7bab0d 75.0% (60.0 MB of 80.0 MB)``."""
+    total = state.get("models_total") or 0
+    current = min(state.get("models_done", 0) + 1, total)
+    return "[%d/%d] %s: %s" % (current, total, state.get("model"), state.get("text") or state.get("status"))
+
+
 # -- client -----------------------------------------------------------------------
 
 class OllamaClient:

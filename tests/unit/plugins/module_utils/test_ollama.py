@@ -7,10 +7,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import pytest
 
 from ansible_collections.homelab.llm_stack.plugins.module_utils._ollama import (
     InvalidName,
+    ProgressFile,
     PullProgress,
     PullStalled,
     definition_drift,
@@ -18,6 +21,7 @@ from ansible_collections.homelab.llm_stack.plugins.module_utils._ollama import (
     name_key,
     parse_name,
     parse_parameters,
+    progress_line,
     short_name,
     version_tuple,
 )
@@ -195,3 +199,29 @@ def test_no_stall_limit_with_zero():
     clock[0] = 10000.0
     progress.update({"status": "pulling aaa", "digest": "sha256:a", "total": 100, "completed": 10})
     assert progress.completed == 10
+
+
+# -- progress line ----------------------------------------------------------------
+
+@pytest.mark.parametrize("state,line", [
+    ({"models_total": 4, "models_done": 1, "model": "llama3.2:3b", "status": "pulling c0f35e7bab0d",
+      "text": "pulling c0f35e7bab0d 75.0% (60.0 MB of 80.0 MB)"},
+     "[2/4] llama3.2:3b: pulling c0f35e7bab0d 75.0% (60.0 MB of 80.0 MB)"),
+    # The last model done: the counter stays at the total.
+    ({"models_total": 2, "models_done": 2, "model": "qwen2.5:1.5b", "status": "pull", "text": "done: pull"},
+     "[2/2] qwen2.5:1.5b: done: pull"),
+    # No text (yet): the status.
+    ({"models_total": 1, "models_done": 0, "model": "tinyllama:latest", "status": "failed: HTTP 500"},
+     "[1/1] tinyllama:latest: failed: HTTP 500"),
+])
+def test_progress_line(state, line):
+    assert progress_line(state) == line
+
+
+def test_progress_line_of_a_module_written_state(tmp_path):
+    """The line for the JSON file ProgressFile writes, as the action reads it back."""
+    path = tmp_path / "progress.json"
+    writer = ProgressFile(str(path), 3)
+    writer.write(force=True, models_done=1, model="llama3.2:3b", status="pulling aaa",
+                 text="pulling aaa 10.0% (1.0 MB of 10.0 MB)")
+    assert progress_line(json.loads(path.read_text())) == "[2/3] llama3.2:3b: pulling aaa 10.0% (1.0 MB of 10.0 MB)"
