@@ -49,7 +49,7 @@ class ActionModule(ActionBase):
         while True:
             started = time.monotonic()
             status = self._module("ansible.builtin.async_status", job, task_vars)
-            if status.get("finished"):
+            if status.get("finished") or status.get("failed"):
                 break
             if started > deadline:
                 raise AnsibleActionFail("job %s is still running after %d s" % (args["jid"], args["timeout"]))
@@ -68,11 +68,6 @@ class ActionModule(ActionBase):
         return self._execute_module(module_name=name, module_args=dict(args), task_vars=task_vars)
 
     def _progress(self, path, task_vars):
-        """The job's progress state, or None while the module has not written it yet."""
+        """The job's progress state (written atomically), or None while the module has not written it yet."""
         answer = self._module("ansible.builtin.slurp", dict(src=path), task_vars)
-        if answer.get("failed"):
-            return None
-        try:
-            return json.loads(base64.b64decode(answer["content"]))
-        except ValueError:
-            return None
+        return None if answer.get("failed") else json.loads(base64.b64decode(answer["content"]))

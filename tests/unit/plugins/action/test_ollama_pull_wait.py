@@ -114,6 +114,15 @@ def test_a_failed_job_fails_with_its_message(clock, lines):
     assert lines == ["[1/1] m:latest: round 2"]
 
 
+def test_a_failing_status_call_ends_the_wait(clock, lines):
+    def broken(module_name, module_args, task_vars):
+        return {"failed": True, "msg": "/usr/bin/python3: not found"}
+
+    result = action({"jid": "j4", "progress_file": "/tmp/p.json"}, broken).run(task_vars={})
+    assert result["failed"] is True and result["msg"] == "/usr/bin/python3: not found"
+    assert lines == [] and clock.sleeps == []
+
+
 def test_gives_up_after_the_timeout(clock, lines):
     job = Job(10 ** 6, RESULT, clock)
     module = action({"jid": "j3", "progress_file": "/tmp/p.json", "interval": 5, "timeout": 30}, job)
