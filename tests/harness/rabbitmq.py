@@ -33,6 +33,11 @@ import time
 import urllib.error
 import urllib.request
 
+try:
+    from harness.debian_packages import apt_install
+except ImportError:  # run as a script: this folder is on sys.path
+    from debian_packages import apt_install
+
 HOST = "127.0.0.1"
 NODE = "llmstack-test@localhost"
 AMQP_PORT = int(os.environ.get("LLM_STACK_RABBITMQ_AMQP_PORT", "35672"))
@@ -42,27 +47,13 @@ EPMD_PORT = int(os.environ.get("LLM_STACK_RABBITMQ_EPMD_PORT", "35675"))
 BASE = os.environ.get("LLM_STACK_RABBITMQ_DIR", "/tmp/llm-stack-rabbitmq")
 ADMIN_USER = "llmstack-admin"
 BIN = "/usr/lib/rabbitmq/bin"
-POLICY_RC = "/usr/sbin/policy-rc.d"
 
 
 def install():
     """apt-get install rabbitmq-server without letting its postinst start a broker."""
     if os.path.exists(os.path.join(BIN, "rabbitmq-server")):
         return
-    if os.geteuid() != 0:
-        raise RuntimeError("rabbitmq-server is not installed and installing it needs root")
-    added = not os.path.exists(POLICY_RC)
-    if added:
-        with open(POLICY_RC, "w") as handle:
-            handle.write("#!/bin/sh\nexit 101\n")
-        os.chmod(POLICY_RC, 0o755)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    try:
-        subprocess.check_call(["apt-get", "update", "-qq"], env=env)
-        subprocess.check_call(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "rabbitmq-server"], env=env)
-    finally:
-        if added:
-            os.unlink(POLICY_RC)
+    apt_install("rabbitmq-server", ["rabbitmq-server"])
 
 
 class Broker:
