@@ -24,7 +24,16 @@
 - /api/delete: DELETE with a JSON body, 200 empty, 404 when missing;
 - /api/create (JSON form): 400 without from/files; a missing `from` is pulled
   first; stream ends with "success"; quantize only for F16/F32 bases (error line);
-- /api/version, /api/ps, HEAD/GET /, and "missing request body" 400s.
+- /api/version, /api/ps, HEAD/GET /, and "missing request body" 400s;
+- /api/chat ({model, messages, tools?, stream?, options?}): 404 "model \"x\" not found, try pulling it
+  first" for a model that was not pulled; NDJSON chunks {model, created_at, message: {role, content}, done:
+  false} then a last {done: true, done_reason, *_count, *_duration} line, or one object with stream:false.
+  Answers are deterministic: "echo: <last user message>"; "recall" answers with the earlier user messages
+  it was sent ("recall: a | b", "recall: (nothing)"), so tests can see what history a caller keeps; when
+  tools are offered and the last user message mentions "time", the first answer is a tool_calls entry for
+  the tool whose name has "time" in it (else the first tool) and the answer after the tool result is
+  "tool <name> said: <result>". `chat_delay` (seconds before answering) plays a slow model; `chats`
+  counts the requests. A chatted model shows in /api/ps, with size_vram = size when `gpu` is set, else 0.
 
 A small fake registry lives in the same process (`publish()` adds or moves a
 model), so state=latest can be tested. Pull behaviour per registry model:
@@ -32,11 +41,10 @@ model), so state=latest can be tested. Pull behaviour per registry model:
 layer lines), `stall` ("silent": stop sending, keep the connection;
 "repeat": keep sending the same numbers).
 
-Routes are a table (ROUTES) so inference endpoints (/api/chat with tool calls)
-can be added as one more handler.
+Routes are a table (ROUTES), one handler per endpoint.
 
 Use in tests: `with OllamaStandin() as server: server.url ...`, or run it:
-`python tests/standins/ollama.py --port 11434 [--pid-file F] [--delay S]`
+`python tests/standins/ollama.py --port 11434 [--pid-file F] [--delay S] [--chat-delay S] [--gpu]`
 (serves the catalogue in DEFAULT_CATALOGUE).
 """
 
@@ -174,11 +182,15 @@ class Registry:
 class State:
     """What the fake Ollama holds: local models keyed by name key. Tests may read it."""
 
-    def __init__(self, registry, version=VERSION, delay=0.0):
+    def __init__(self, registry, version=VERSION, delay=0.0, chat_delay=0.0, gpu=False):
         self.lock = threading.Lock()
         self.registry = registry
         self.version = version
         self.delay = delay
+        self.chat_delay = chat_delay  # seconds /api/chat waits before answering (a slow model)
+        self.gpu = gpu  # /api/ps reports loaded models in VRAM
+        self.chats = 0  # /api/chat requests answered
+        self.loaded = {}  # name key -> expires_at of models loaded by a chat
         self.local = {}
         self.blobs = set()
         self.requests = []  # (method, path, body) of every call, for tests
@@ -301,7 +313,72 @@ def tags(handler, path, raw):
 
 
 def ps(handler, path, raw):
-    handler.send_json(200, {"models": []})
+    state = handler.state
+    with state.lock:
+        models = []
+        for found, expires in state.loaded.items():
+            model = state.local.get(found)
+            if model is None:
+                continue
+            entry = state.tags_entry(model)
+            entry.pop("modified_at")
+            entry.update(expires_at=expires, size_vram=entry["size"] if state.gpu else 0, context_length=4096)
+            models.append(entry)
+    handler.send_json(200, {"models": models})
+
+
+def chat_answer(messages, tools):
+    """(content, tool_calls) of the stand-in's deterministic assistant."""
+    users = [m for m in messages if m.get("role") == "user"]
+    last = messages[-1] if messages else {}
+    if last.get("role") == "tool":
+        name = last.get("tool_name") or "tool"
+        return "tool %s said: %s" % (name, last.get("content", "")), None
+    text = str(users[-1].get("content", "")) if users else ""
+    if tools and "time" in text.lower():
+        names = [(t.get("function") or {}).get("name", "") for t in tools]
+        name = next((n for n in names if "time" in n.lower()), names[0])
+        return "", [{"function": {"name": name, "arguments": {}}}]
+    if text.strip().lower().startswith("recall"):
+        earlier = [str(m.get("content", "")) for m in users[:-1]]
+        return "recall: " + (" | ".join(earlier) if earlier else "(nothing)"), None
+    return "echo: " + text, None
+
+
+def chat(handler, path, raw):
+    data = handler.body(raw)
+    name, found = model_name(handler, data)
+    state = handler.state
+    messages = data.get("messages") or []
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise Fail(400, "invalid messages")
+    with state.lock:
+        if found not in state.local:
+            raise Fail(404, "model %s not found, try pulling it first" % json.dumps(name))
+        state.loaded[found] = (datetime.datetime.now(datetime.timezone.utc)
+                               + datetime.timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
+    time.sleep(state.chat_delay)
+    content, tool_calls = chat_answer(messages, data.get("tools") or [])
+    with state.lock:
+        state.chats += 1
+    message = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    last = {"model": name, "created_at": now(), "message": message, "done": True, "done_reason": "stop",
+            "total_duration": int(state.chat_delay * 1e9) + 1000, "load_duration": 1000,
+            "prompt_eval_count": sum(len(str(m.get("content", "")).split()) for m in messages),
+            "prompt_eval_duration": 1000, "eval_count": len(content.split()) + 1, "eval_duration": 1000}
+    if data.get("stream") is False:
+        return handler.send_json(200, last)
+    handler.start_stream()
+    # Content comes word by word; the last line carries the tool calls (if any) and the counts.
+    words = re.findall(r"\S+\s*|\s+", content)
+    for word in words:
+        handler.line({"model": name, "created_at": now(), "message": {"role": "assistant", "content": word},
+                      "done": False})
+    if words:
+        last["message"] = dict(message, content="")
+    handler.line(last)
 
 
 def show(handler, path, raw):
@@ -490,17 +567,18 @@ ROUTES = {
     ("DELETE", "/api/delete"): delete,
     ("POST", "/api/pull"): pull,
     ("POST", "/api/create"): create,
+    ("POST", "/api/chat"): chat,
 }
 
 
 class OllamaStandin:
     """The stand-in on 127.0.0.1 in a thread: `with OllamaStandin() as server:`."""
 
-    def __init__(self, port=0, version=VERSION, delay=0.0, catalogue=None):
+    def __init__(self, port=0, version=VERSION, delay=0.0, catalogue=None, chat_delay=0.0, gpu=False):
         self.registry = Registry()
         for name, spec in (catalogue or {}).items():
             self.registry.publish(name, **spec)
-        self.state = State(self.registry, version=version, delay=delay)
+        self.state = State(self.registry, version=version, delay=delay, chat_delay=chat_delay, gpu=gpu)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.httpd.state = self.state
@@ -532,9 +610,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=11434)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds between progress lines")
+    parser.add_argument("--chat-delay", type=float, default=0.0, help="seconds /api/chat waits before answering")
+    parser.add_argument("--gpu", action="store_true", help="report loaded models in VRAM (/api/ps size_vram)")
     parser.add_argument("--pid-file")
     args = parser.parse_args()
-    server = OllamaStandin(port=args.port, delay=args.delay, catalogue=DEFAULT_CATALOGUE)
+    server = OllamaStandin(port=args.port, delay=args.delay, catalogue=DEFAULT_CATALOGUE, chat_delay=args.chat_delay,
+                           gpu=args.gpu)
     if args.pid_file:
         with open(args.pid_file, "w") as handle:
             handle.write(str(os.getpid()))
