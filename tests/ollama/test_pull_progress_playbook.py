@@ -56,7 +56,7 @@ def start(tmp_path, play, *extra):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_ASYNC_DIR=str(tmp_path / "async"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "local"),
                ANSIBLE_REMOTE_TEMP=str(tmp_path / "remote"), ANSIBLE_PIPELINING="1")
-    command = ["ansible-playbook", "-i", "localhost,", "-c", "local",
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
                "-e", "ansible_python_interpreter=" + sys.executable, str(play)] + list(extra)
     return subprocess.Popen(command, cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, universal_newlines=True)

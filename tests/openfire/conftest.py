@@ -8,9 +8,8 @@ __metaclass__ = type
 
 import pytest
 
+from openfire_support import SECRET
 from standins.openfire import OpenfireStandin
-
-SECRET = "test-rest-secret-5f3a9"
 
 
 @pytest.fixture
@@ -25,7 +24,3 @@ def conn(openfire):
     """Connection options of the openfire_* modules for the stand-in."""
     return {"api_url": openfire.url, "api_secret": SECRET}
 
-
-def writes(server):
-    """Requests that could change something (anything but GET)."""
-    return [r for r in server.state.requests if r[0] != "GET"]

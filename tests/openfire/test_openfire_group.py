@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from conftest import SECRET, writes
+from openfire_support import SECRET, writes
 
 from standins.openfire import OpenfireStandin, WILDCARD
 

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import requests
 
-from conftest import SECRET
+from openfire_support import SECRET
 
 from standins.openfire import OpenfireStandin, PREFIX
 
