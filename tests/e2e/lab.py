@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import asyncio
+import gc
 import json
 import os
 import re
@@ -79,7 +80,7 @@ def find_xmpp_node(workdir):
     spec = "n8n-nodes-xmpp@" + XMPP_NODE_VERSION
     try:
         out = subprocess.run(["npm", "pack", "--silent", spec], cwd=workdir, capture_output=True, text=True,
-                             timeout=120, env=n8n_harness._env())
+                             timeout=120, env=n8n_harness._env(), check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         tried.append("npm pack %s (%s)" % (spec, exc))
     else:
@@ -108,7 +109,7 @@ class Rabbit:
     def start(self):
         self.cli("stop")  # a broker left by an interrupted run
         for line in self.cli("start").splitlines():
-            key, _, value = line.partition("=")
+            key, value = line.split("=", 1)
             self.exports[key] = value
         self.api = ApiClient(self.exports["RABBITMQ_API_URL"] + "/api",
                              auth=(self.exports["RABBITMQ_API_USER"], self.exports["RABBITMQ_API_PASSWORD"]),
@@ -249,10 +250,8 @@ class Lab:
         """localhost as the only K3s server, every service address and credential endpoint on the harness
         ports, and a secrets.yml holding the passwords the harness accounts already have."""
         os.makedirs(os.path.join(self.inventory, "host_vars"), exist_ok=True)
-        hosts = {"all": {"children": {
-            "k3s_servers": {"hosts": {"localhost": {"ansible_connection": "local",
-                                                     "ansible_python_interpreter": sys.executable}}},
-            "k3s_agents": {"hosts": {}}}}}
+        localhost = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+        hosts = {"all": {"children": {"k3s_servers": {"hosts": {"localhost": localhost}}, "k3s_agents": {"hosts": {}}}}}
         rabbit = self.rabbit.exports
         host_vars = {
             "llm_stack_kubernetes": False,
@@ -303,7 +302,7 @@ class Lab:
         out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i",
                               os.path.join(self.inventory, "hosts.yml"),
                               os.path.join(REPO, "playbooks", name)] + list(args), cwd=REPO, env=env,
-                             capture_output=True, text=True, timeout=timeout)
+                             capture_output=True, text=True, timeout=timeout, check=False)
         output = out.stdout + out.stderr
         recap = re.search(r"^localhost\s*:\s*(.*)$", output, re.M)
         counts = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", recap.group(1))) if recap else {}
@@ -352,9 +351,17 @@ class ChatPool:
     def __exit__(self, *exc):
         async def close():
             await asyncio.gather(*(c.disconnect(wait=1) for c in self.clients.values()), return_exceptions=True)
+            pending = [t for t in asyncio.all_tasks(self.loop) if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         asyncio.run_coroutine_threadsafe(close(), self.loop).result(15)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        # The clients go first: slixmpp's streams still schedule on the loop when they are collected.
+        self.clients.clear()
+        gc.collect()
+        self.loop.close()
 
     def send(self, user, to, text):
         """Send one chat message now; returns the monotonic time it left."""
