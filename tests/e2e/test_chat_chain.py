@@ -161,3 +161,14 @@ def test_replies_queued_while_n8n_is_down_are_delivered_after_it_restarts(stack,
         got = pool.wait(HUMAN, count, timeout=60)
     assert sorted(reply[0] for reply in got) == sorted("echo: " + text for text in texts)
     assert stack.rabbit.depth(REPLY_QUEUE) == 0
+
+
+def test_verify_play_says_clearly_when_the_bot_is_off(stack, configured):
+    """Last: it leaves the chat bot deactivated."""
+    api = stack.n8n_api()
+    workflow = [w for w in api.get_json("/workflows", params={"limit": 250})["data"] if w["name"] == "XMPP chat bot"][0]
+    api.send_json("POST", "/workflows/%s/deactivate" % workflow["id"])
+    rc, output, counts = stack.playbook("verify.yml")
+    assert rc != 0 and counts["failed"] == 1
+    assert 'n8n has 1 workflow(s) named "XMPP chat bot" (0 active); expected one, active.' in output
+    assert "TASK [homelab.llm_stack.verify : Summary.]" not in output
