@@ -163,6 +163,18 @@ def test_replies_queued_while_n8n_is_down_are_delivered_after_it_restarts(stack,
     assert stack.rabbit.depth(REPLY_QUEUE) == 0
 
 
+def test_verify_play_wants_the_model_in_vram_on_a_gpu_host(stack, configured):
+    rc, output, counts = stack.playbook("verify.yml", "-e", "verify_gpu=true")
+    assert rc != 0
+    assert "qwen2.5:1.5b runs on the CPU (size_vram 0) although this lab has a GPU" in output
+    stack.ollama.state.gpu = True
+    try:
+        rc, output, counts = stack.playbook("verify.yml", "-e", "verify_gpu=true")
+    finally:
+        stack.ollama.state.gpu = False
+    assert rc == 0, output[-3000:]
+    assert re.search(r"ollama      0\.32\.15, qwen2\.5:1\.5b loaded [0-9.]+ GB in VRAM", output)
+
 def test_verify_play_says_clearly_when_the_bot_is_off(stack, configured):
     """Last: it leaves the chat bot deactivated."""
     api = stack.n8n_api()
