@@ -175,6 +175,7 @@ def test_verify_play_wants_the_model_in_vram_on_a_gpu_host(stack, configured):
     assert rc == 0, output[-3000:]
     assert re.search(r"ollama      0\.32\.15, qwen2\.5:1\.5b loaded [0-9.]+ GB in VRAM", output)
 
+
 def test_verify_play_says_clearly_when_the_bot_is_off(stack, configured):
     """Last: it leaves the chat bot deactivated."""
     api = stack.n8n_api()
