@@ -33,6 +33,7 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "collections"))
+sys.path.insert(0, os.path.join(REPO, "tests"))  # role_render, when run as a script
 
 from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiClient, ApiError  # noqa: E402
 from ansible_collections.homelab.llm_stack.plugins.module_utils._n8n import bootstrap  # noqa: E402
@@ -121,35 +122,18 @@ def install_xmpp_node(user_folder, source):
           os.path.abspath(source)], cwd=nodes, env=_env())
 
 
-def _trusted(value):
-    """Mark strings as templates, the way Ansible trusts role defaults."""
-    from ansible.template import trust_as_template
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return dict((k, _trusted(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [_trusted(v) for v in value]
-    return value
-
-
 def role_owner_env(owner, encryption_key=ENCRYPTION_KEY, **role_vars):
     """The N8N_INSTANCE_OWNER_* variables exactly as the n8n role sets them: the env of its Deployment's n8n
     container, secretKeyRef values read from its rendered Secret n8n-secrets."""
-    from ansible.parsing.dataloader import DataLoader
-    from ansible.template import Templar, trust_as_template
-    variables = {}
-    for role in ("stack", "n8n"):
-        with open(os.path.join(ROLES, role, "defaults", "main.yml")) as handle:
-            variables.update(yaml.safe_load(handle))
+    from role_render import render_text, role_defaults, templar
+    variables = role_defaults("n8n")
     variables.update(role_vars)
     variables.update(n8n_owner_email=owner["email"],
                      llm_stack_secrets={"n8n_owner_password": owner["password"], "n8n_encryption_key": encryption_key})
-    templar = Templar(loader=DataLoader(), variables=_trusted(variables))
-    docs = {}
-    for name in ("secret", "deployment"):
-        with open(os.path.join(ROLES, "n8n", "templates", "manifests", name + ".yaml.j2")) as handle:
-            docs[name] = yaml.safe_load(templar.template(trust_as_template(handle.read())))
+    engine = templar(variables)
+    manifests = os.path.join(ROLES, "n8n", "templates", "manifests")
+    docs = dict((name, yaml.safe_load(render_text(engine, os.path.join(manifests, name + ".yaml.j2"))))
+                for name in ("secret", "deployment"))
     secret = docs["secret"]["stringData"]
     env = {}
     for item in docs["deployment"]["spec"]["template"]["spec"]["containers"][0]["env"]:

@@ -21,46 +21,12 @@ import re
 import kubernetes_validate
 import pytest
 import yaml
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
 
 from manifest_policy import check_documents
+from role_render import ROLES, load_yaml, render_text, role_defaults, templar, trusted
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ROLES = os.path.join(REPO, "roles")
 VARIANTS = os.path.join(REPO, "tests", "manifests", "variants")
-
-
-def load_yaml(path):
-    with open(path) as handle:
-        return yaml.safe_load(handle) or {}
-
-
-def trusted(value):
-    """Mark strings as templates, the way Ansible trusts inventory and role files."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return dict((k, trusted(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [trusted(v) for v in value]
-    return value
-
-
-def role_defaults(role, seen=None):
-    """Defaults of a role and of the roles it depends on (dependencies first)."""
-    seen = seen if seen is not None else set()
-    if role in seen:
-        return {}
-    seen.add(role)
-    merged = {}
-    meta = os.path.join(ROLES, role, "meta", "main.yml")
-    for dep in (load_yaml(meta).get("dependencies") or []) if os.path.exists(meta) else []:
-        name = dep["role"] if isinstance(dep, dict) else dep
-        merged.update(role_defaults(name.split(".")[-1], seen))
-    for path in sorted(glob.glob(os.path.join(ROLES, role, "defaults", "main*.yml"))):
-        merged.update(load_yaml(path))
-    return merged
 
 
 def inventory_vars(inventory):
@@ -83,9 +49,9 @@ def k8s_version():
 
 def fake_secrets(variables):
     """A distinct, recognisable value per secret the stack knows of."""
-    templar = Templar(loader=DataLoader(), variables=trusted(variables))
+    engine = templar(variables)
     defaults = load_yaml(os.path.join(ROLES, "secrets", "defaults", "main.yml"))
-    names = list(defaults["secrets_names"]) + list(templar.template(trusted(defaults["secrets_extra_names"])))
+    names = list(defaults["secrets_names"]) + list(engine.template(trusted(defaults["secrets_extra_names"])))
     return dict((name, "fake-secret-%s-0123456789" % name) for name in names)
 
 
@@ -109,12 +75,10 @@ def render(role, source, extra):
     variables.setdefault("inventory_dir", os.path.join(REPO, "inventories", source.replace("inventory-", "")))
     secrets = fake_secrets(variables)
     variables["llm_stack_secrets"] = secrets
-    templar = Templar(loader=DataLoader(), variables=trusted(variables))
+    engine = templar(variables)
     documents = []
     for path in sorted(glob.glob(os.path.join(ROLES, role, "templates", "manifests", "*.j2"))):
-        with open(path) as handle:
-            text = templar.template(trust_as_template(handle.read()))
-        for doc in yaml.safe_load_all(text):
+        for doc in yaml.safe_load_all(render_text(engine, path)):
             if doc:
                 documents.append((os.path.basename(path), doc))
     return documents, secrets, variables
