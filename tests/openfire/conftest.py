@@ -23,4 +23,3 @@ def openfire():
 def conn(openfire):
     """Connection options of the openfire_* modules for the stand-in."""
     return {"api_url": openfire.url, "api_secret": SECRET}
-
