@@ -28,16 +28,19 @@ def run(args, **kwargs):
 def installed(tmp_path_factory):
     """Build the collection tarball and install it into an empty collections path."""
     work = tmp_path_factory.mktemp("galaxy")
-    run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", REPO, "--output-path", str(work)], cwd=str(work))
+    target = work / "collections"
+    # Only the empty target on the collection path: the clone itself (collections/ symlink) must not count
+    # as "already installed".
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(target))
+    env.pop("ANSIBLE_CONFIG", None)
+    run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", REPO, "--output-path", str(work)],
+        cwd=str(work), env=env)
     version = yaml.safe_load(open(os.path.join(REPO, "galaxy.yml")))["version"]
     tarball = work / ("homelab-llm_stack-%s.tar.gz" % version)
     assert tarball.exists()
-    target = work / "collections"
     # --no-deps: the dependencies come with the `ansible` package in this venv, not from Galaxy.
     run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(target), str(tarball)],
-        cwd=str(work))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(target))
-    env.pop("ANSIBLE_CONFIG", None)
+        cwd=str(work), env=env)
     return dict(path=target / "ansible_collections" / "homelab" / "llm_stack", env=env, cwd=str(work))
 
 
