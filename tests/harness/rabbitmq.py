@@ -162,15 +162,27 @@ class Broker:
         self.started_here = True
         return self
 
-    def stop(self):
-        """Stop the node (if running) and its private epmd."""
+    def running_pid(self):
+        """The pid in our pid file when that process is this broker (a stale file may name a reused pid)."""
+        try:
+            with open(os.path.join(self.base, "rabbitmq.pid")) as handle:
+                pid = int(handle.read().strip())
+            with open("/proc/%d/cmdline" % pid, "rb") as handle:
+                return pid if self.base.encode() in handle.read() else None
+        except (OSError, ValueError):
+            return None
+
+    def stop(self, timeout=90):
+        """Stop the node (if it is running) and its private epmd."""
         if not os.path.exists(os.path.join(BIN, "rabbitmqctl")) or not os.path.isdir(self.base):
             return
         env = self.env()
         with open(os.devnull, "w") as devnull:
-            subprocess.call(self.command("rabbitmqctl", "-n", NODE, "stop", os.path.join(self.base, "rabbitmq.pid")),
-                            env=env, stdout=devnull, stderr=devnull, cwd=self.base)
-            subprocess.call(["epmd", "-port", str(EPMD_PORT), "-kill"], env=env, stdout=devnull, stderr=devnull)
+            if self.running_pid():
+                subprocess.call(self.command("rabbitmqctl", "-n", NODE, "stop", os.path.join(self.base, "rabbitmq.pid")),
+                                env=env, stdout=devnull, stderr=devnull, cwd=self.base, timeout=timeout)
+            subprocess.call(["epmd", "-port", str(EPMD_PORT), "-kill"], env=env, stdout=devnull, stderr=devnull,
+                            timeout=30)
 
     def exports(self):
         return {
