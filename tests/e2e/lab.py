@@ -45,9 +45,8 @@ from harness.prosody import Prosody  # noqa: E402
 from standins.ollama import DEFAULT_CATALOGUE, OllamaStandin  # noqa: E402
 from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiClient, ApiError  # noqa: E402
 
-XMPP_NODE_VERSION = "1.0.115"
-CACHE = os.environ.get("LLM_STACK_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "homelab-llm-stack")
-CACHED_TGZ = os.path.join(CACHE, "n8n-nodes-xmpp-%s.tgz" % XMPP_NODE_VERSION)
+XMPP_NODE_VERSION = n8n_harness.XMPP_NODE_VERSION
+CACHED_TGZ = n8n_harness.CACHED_XMPP_NODE
 DOMAIN = "homelab.test"
 BOT = "bot"
 HUMAN = "alice"

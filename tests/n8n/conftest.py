@@ -3,7 +3,7 @@
 """A real n8n 2.41.1 for the n8n_* module tests (tests/harness/n8n.py), started once per session.
 
 Set N8N_API_URL and N8N_API_KEY to test against a running n8n instead. The community node comes from
-the tarball in $N8N_XMPP_NODE_TGZ; without it the stand-in (tests/n8n/standin_xmpp_node) provides the
+the tarball in $N8N_XMPP_NODE_TGZ (else $LLM_STACK_CACHE/n8n-nodes-xmpp-<version>.tgz); without it the stand-in (tests/n8n/standin_xmpp_node) provides the
 same node and credential types, and tests that need the real node are skipped with a reason.
 """
 
@@ -63,7 +63,8 @@ def n8n():
                      {"email": os.environ.get("N8N_OWNER_EMAIL"), "password": os.environ.get("N8N_OWNER_PASSWORD")},
                      os.environ.get(harness.XMPP_NODE_TGZ_ENV) and "real")
         return
-    tgz = os.environ.get(harness.XMPP_NODE_TGZ_ENV)
+    tgz = os.environ.get(harness.XMPP_NODE_TGZ_ENV) or (
+        harness.CACHED_XMPP_NODE if os.path.isfile(harness.CACHED_XMPP_NODE) else None)
     state_file = os.path.join(tempfile.mkdtemp(prefix="n8n-pytest-"), "state.json")
     state = harness.start(state_file, tgz or harness.STANDIN_XMPP_NODE)
     try:

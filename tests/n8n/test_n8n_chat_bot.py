@@ -23,8 +23,9 @@ from ansible.template import Templar, trust_as_template
 
 from harness import n8n as harness
 
-NO_REAL_NODE = ("$%s is not set: the real n8n-nodes-xmpp (not on the npm registry reachable here) was NOT tested "
-                "(the stand-in was); give its npm tarball to run this" % harness.XMPP_NODE_TGZ_ENV)
+NO_REAL_NODE = ("neither $%s nor %s exists: the real n8n-nodes-xmpp (not on the npm registry reachable here) was "
+                "NOT tested (the stand-in was); give its npm tarball to run this"
+                % (harness.XMPP_NODE_TGZ_ENV, harness.CACHED_XMPP_NODE))
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEMPLATE = os.path.join(REPO, "roles", "n8n", "templates", "workflows", "xmpp_chat_bot.json.j2")
