@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.join(REPO, "tests"))  # role_render, when run as a sc
 
 from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiClient, ApiError  # noqa: E402
 from ansible_collections.homelab.llm_stack.plugins.module_utils._n8n import bootstrap  # noqa: E402
+from harness.debian_packages import apt_install  # noqa: E402
 
 N8N_VERSION = "2.41.1"
 NODE_VERSION = "24.21.0"
@@ -88,6 +89,10 @@ def install():
         if os.path.exists(DONE):
             return
         started = time.time()
+        # npm fetches Node 24 and n8n; sqlite3 is compiled from source (g++, make).
+        missing = [tool for tool in ("npm", "g++", "make") if not shutil.which(tool)]
+        if missing:
+            apt_install(", ".join(missing), missing)
         os.makedirs(os.path.join(CACHE, "node"), exist_ok=True)
         os.makedirs(N8N_PREFIX, exist_ok=True)
         _run(["npm", "install", "--no-save", "--prefix", os.path.join(CACHE, "node"),

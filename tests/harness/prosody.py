@@ -72,10 +72,10 @@ VirtualHost "{domain}"
 
 def install():
     """apt-get install prosody without letting its postinst start a server."""
-    if shutil.which("prosody") and shutil.which("prosodyctl"):
+    if shutil.which("prosody") and shutil.which("prosodyctl") and shutil.which("openssl"):
         return
-    # lua-unbound (a Recommends) only silences a warning on every prosodyctl call.
-    apt_install("prosody", ["prosody", "lua-unbound"])
+    # lua-unbound (a Recommends) only silences a warning on every prosodyctl call; openssl makes the test certificate.
+    apt_install("prosody", ["prosody", "lua-unbound", "openssl"])
 
 
 def port_open(port, host=HOST):
