@@ -22,7 +22,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import json
 import os
 import secrets
@@ -30,8 +29,10 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "collections"))
+from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiClient, ApiError  # noqa: E402
 
 try:
     from harness.debian_packages import apt_install
@@ -97,22 +98,16 @@ class Broker:
 
     # -- API -----------------------------------------------------------------
 
-    def request(self, path, method="GET", body=None, timeout=5):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.api_url + path, data=data, method=method)
-        token = base64.b64encode(("%s:%s" % (self.user, self.password)).encode()).decode()
-        req.add_header("Authorization", "Basic " + token)
-        req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=timeout) as response:
-            text = response.read()
-            return json.loads(text) if text else None
-
     def answers(self):
+        """Whether the management API answers with the saved credentials."""
+        client = ApiClient(self.api_url, auth=(self.user, self.password or ""), timeout=5, retries=0)
         try:
-            self.request("/api/overview?columns=rabbitmq_version")
+            client.get_json("/api/overview", params={"columns": "rabbitmq_version"}, missing=())
             return True
-        except (urllib.error.URLError, OSError, ValueError):
+        except ApiError:
             return False
+        finally:
+            client.close()
 
     # -- lifecycle -----------------------------------------------------------
 
