@@ -115,7 +115,8 @@ class ApiClient:
         """
         method = method.upper()
         url = self.url(path)
-        kwargs = {"params": params, "headers": headers, "stream": stream,
+        # verify per request: requests would otherwise let $REQUESTS_CA_BUNDLE override the session's ca_path.
+        kwargs = {"params": params, "headers": headers, "stream": stream, "verify": self.session.verify,
                   "timeout": timeout or self.timeout, "allow_redirects": False}
         if json_body is not None:
             kwargs["json"] = json_body

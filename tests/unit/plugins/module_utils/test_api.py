@@ -140,3 +140,18 @@ def test_non_json_answer_is_an_error(server):
     with pytest.raises(ApiError) as info:
         api.get_json("overview")
     assert "not JSON" in str(info.value)
+
+
+def test_ca_path_wins_over_requests_ca_bundle(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    api, _ = client("https://127.0.0.1:%d" % closed_port(), ca_path="/tmp/our-ca.pem", retries=0)
+    seen = {}
+
+    def request(method, url, **kwargs):
+        seen.update(kwargs)
+        raise ApiError("stop")
+
+    monkeypatch.setattr(api.session, "request", request)
+    with pytest.raises(ApiError):
+        api.request("GET", "/")
+    assert seen["verify"] == "/tmp/our-ca.pem"
