@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import argparse
+import base64
 import fcntl
 import json
 import os
@@ -140,7 +141,7 @@ def role_owner_env(owner, encryption_key=ENCRYPTION_KEY, **role_vars):
     manifests = os.path.join(ROLES, "n8n", "templates", "manifests")
     docs = dict((name, yaml.safe_load(render_text(engine, os.path.join(manifests, name + ".yaml.j2"))))
                 for name in ("secret", "deployment"))
-    secret = docs["secret"]["stringData"]
+    secret = dict((key, base64.b64decode(value).decode()) for key, value in docs["secret"]["data"].items())
     env = {}
     for item in docs["deployment"]["spec"]["template"]["spec"]["containers"][0]["env"]:
         if item["name"].startswith("N8N_INSTANCE_OWNER_"):

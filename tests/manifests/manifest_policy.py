@@ -13,7 +13,13 @@ check_documents(documents, secrets, namespace) returns a list of findings
 - secrets only from Secrets: no known secret value outside a Secret, and env vars that look like
   secrets use valueFrom;
 - namespaced objects sit in the stack's namespace (node-level add-ons may use kube-system);
-- Services select pods some workload runs; Ingress backends name Services defined here.
+- Services select pods some workload runs; Ingress backends name Services defined here;
+- label and annotation keys (of every object, pod template and claim template) are qualified names, and label
+  values (selectors included) are valid label values: what the API server refuses, the schemas let through;
+- Secrets carry `data` (base64), never `stringData`: a server-side apply rewrites a stringData Secret every run;
+- every Service port and container port names its protocol (server-side apply before 1.21 refuses one without);
+- a StatefulSet's volumeClaimTemplates are written as the API server stores them (apiVersion, kind,
+  creationTimestamp null, volumeMode, status phase Pending): the list is atomic, so less is a change on every apply.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,6 +35,93 @@ CLUSTER_SCOPED = ("Namespace", "RuntimeClass", "ClusterRole", "ClusterRoleBindin
                   "PriorityClass", "CustomResourceDefinition", "IngressClass")
 SECRET_ENV = re.compile(r"(PASS(WORD)?|SECRET|TOKEN|COOKIE|ENCRYPTION_KEY|API_KEY)(_|$)")
 SYSTEM_NAMESPACES = ("kube-system",)
+# Qualified names (label and annotation keys) and label values, as the API server checks them.
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+def qualified_name_problem(key):
+    """Why `key` is not a valid label/annotation key ([prefix/]name), or None."""
+    if not isinstance(key, str):
+        return "is not a string"
+    prefix, slash, name = key.rpartition("/")
+    if slash:
+        if not prefix or len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix):
+            return "has a prefix %r that is not a DNS subdomain (lowercase letters, digits, '-' and '.')" % prefix
+    if not name or len(name) > 63 or not NAME_PART.match(name):
+        return "has a name part %r that is not 1-63 letters, digits, '-', '_' or '.' (alphanumeric at both ends)" % name
+    return None
+
+
+def label_value_problem(value):
+    if not isinstance(value, str):
+        return "is not a string"
+    if len(value) > 63 or not LABEL_VALUE.match(value):
+        return "is not a label value (at most 63 letters, digits, '-', '_' or '.', alphanumeric at both ends)"
+    return None
+
+
+def metadata_blocks(doc):
+    """(where, metadata) of the object, its pod template(s) and its claim templates."""
+    spec = doc.get("spec") or {}
+    blocks = [("metadata", doc.get("metadata") or {})]
+    if doc.get("kind") == "CronJob":
+        job = spec.get("jobTemplate") or {}
+        blocks.append(("jobTemplate.metadata", job.get("metadata") or {}))
+        spec = job.get("spec") or {}
+    if isinstance(spec.get("template"), dict):
+        blocks.append(("template.metadata", spec["template"].get("metadata") or {}))
+    for claim in spec.get("volumeClaimTemplates") or []:
+        blocks.append(("volumeClaimTemplates.metadata", claim.get("metadata") or {}))
+    return blocks
+
+
+def label_maps(doc):
+    """(where, {key: value}) of every map of labels: metadata labels, selectors, node selectors."""
+    found = [("%s.labels" % where, meta.get("labels") or {}) for where, meta in metadata_blocks(doc)]
+    spec = doc.get("spec") or {}
+    selector = spec.get("selector")
+    if isinstance(selector, dict):
+        if doc.get("kind") == "Service":
+            found.append(("spec.selector", selector))
+        else:
+            found.append(("spec.selector.matchLabels", selector.get("matchLabels") or {}))
+    found.append(("nodeSelector", pod_spec(doc).get("nodeSelector") or {}))
+    return found
+
+
+def check_names(where, doc):
+    findings = []
+    for block, meta in metadata_blocks(doc):
+        for key in meta.get("annotations") or {}:
+            problem = qualified_name_problem(key)
+            if problem:
+                findings.append("%s: annotation key %r in %s %s" % (where, key, block, problem))
+    for block, labels in label_maps(doc):
+        for key, value in labels.items():
+            problem = qualified_name_problem(key)
+            if problem:
+                findings.append("%s: label key %r in %s %s" % (where, key, block, problem))
+            problem = label_value_problem(value)
+            if problem:
+                findings.append("%s: label %s=%r in %s %s" % (where, key, value, block, problem))
+    return findings
+
+
+def check_ports(where, doc):
+    findings = []
+    if doc.get("kind") == "Service":
+        for port in (doc.get("spec") or {}).get("ports") or []:
+            if not port.get("protocol"):
+                findings.append("%s: Service port %s has no protocol (write protocol: TCP)" % (where, port.get("name") or port.get("port")))
+    spec = pod_spec(doc)
+    for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        for port in container.get("ports") or []:
+            if not port.get("protocol"):
+                findings.append("%s container %s: containerPort %s has no protocol (write protocol: TCP)"
+                                % (where, container.get("name"), port.get("name") or port.get("containerPort")))
+    return findings
 
 
 def pod_spec(doc):
@@ -108,6 +201,25 @@ def check_workload(where, doc, defined_claims):
     return findings
 
 
+CLAIM_TEMPLATE_AS_STORED = {"apiVersion": "v1", "kind": "PersistentVolumeClaim"}
+
+
+def check_claim_templates(where, doc):
+    findings = []
+    for template in (doc.get("spec") or {}).get("volumeClaimTemplates") or []:
+        here = "%s claim template %s" % (where, (template.get("metadata") or {}).get("name"))
+        stored = (all(template.get(key) == value for key, value in CLAIM_TEMPLATE_AS_STORED.items())
+                  and "creationTimestamp" in (template.get("metadata") or {})
+                  and (template.get("metadata") or {})["creationTimestamp"] is None
+                  and (template.get("spec") or {}).get("volumeMode") == "Filesystem"
+                  and template.get("status") == {"phase": "Pending"})
+        if not stored:
+            findings.append("%s: write it as the server stores it (apiVersion v1, kind PersistentVolumeClaim, "
+                            "metadata.creationTimestamp null, spec.volumeMode Filesystem, status.phase Pending), "
+                            "or every apply changes the StatefulSet" % here)
+    return findings
+
+
 def check_documents(documents, secrets, namespace):
     findings = []
     docs = [doc for unused_name, doc in documents]
@@ -123,6 +235,12 @@ def check_documents(documents, secrets, namespace):
                 findings.append("%s: namespace %r, expected %r" % (where, meta.get("namespace"), namespace))
         if not (meta.get("labels") or {}).get("app.kubernetes.io/name") and kind != "Namespace":
             findings.append("%s: needs the label app.kubernetes.io/name" % where)
+        findings.extend(check_names(where, doc))
+        findings.extend(check_ports(where, doc))
+        if kind == "StatefulSet":
+            findings.extend(check_claim_templates(where, doc))
+        if "stringData" in doc:
+            findings.append("%s: stringData is rewritten by every server-side apply; write data (| b64encode)" % where)
         if kind != "Secret":
             text = json.dumps(doc)
             for secret_name, value in secrets.items():

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import hashlib
 import os
 import sys
@@ -64,7 +65,7 @@ def test_no_ca_configmap_means_no_extra_ca():
 
 def test_owner_is_declared_from_the_secret():
     found = objects("n8n")
-    secret = found[("Secret", "n8n-secrets")]["stringData"]
+    secret = dict((key, base64.b64decode(value).decode()) for key, value in found[("Secret", "n8n-secrets")]["data"].items())
     template = pod()
     variables = env(template)
     assert variables["N8N_INSTANCE_OWNER_MANAGED_BY_ENV"]["value"] == "true"

@@ -28,7 +28,7 @@ def by_kind(documents):
 def test_openfire_xml_autosetup():
     documents, secrets, variables = render("openfire", "inventory-local", {})
     seed = by_kind(documents)["Secret"]["openfire-seed"]
-    root = ET.fromstring(seed["stringData"]["openfire.xml"].encode("utf-8"))
+    root = ET.fromstring(base64.b64decode(seed["data"]["openfire.xml"]))
     assert root.findtext("adminConsole/access/allow-wildcards-in-excludes") == "true"
     assert root.findtext("connectionProvider/className") == "org.jivesoftware.database.EmbeddedConnectionProvider"
     assert root.findtext("plugin/restapi/enabled") == "true"
@@ -46,7 +46,7 @@ def test_standard_database_and_federation():
              "openfire_database_driver": "org.postgresql.Driver", "openfire_database_user": "of",
              "openfire_s2s_enabled": True, "openfire_restapi_allowed_ips": ["10.42.0.1"]}
     kinds = by_kind(render("openfire", "role-defaults", extra)[0])
-    root = ET.fromstring(kinds["Secret"]["openfire-seed"]["stringData"]["openfire.xml"].encode("utf-8"))
+    root = ET.fromstring(base64.b64decode(kinds["Secret"]["openfire-seed"]["data"]["openfire.xml"]))
     assert root.findtext("autosetup/database/mode") == "standard"
     assert root.findtext("autosetup/database/defaultProvider/serverURL") == "jdbc:postgresql://db/of"
     assert root.findtext("plugin/restapi/allowedIPs") == "10.42.0.1"
