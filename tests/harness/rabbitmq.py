@@ -35,8 +35,10 @@ sys.path.insert(0, os.path.join(REPO, "collections"))
 from ansible_collections.homelab.llm_stack.plugins.module_utils._api import ApiClient, ApiError  # noqa: E402
 
 try:
+    from harness import harness_cli
     from harness.debian_packages import apt_install
 except ImportError:  # run as a script: this folder is on sys.path
+    import harness_cli
     from debian_packages import apt_install
 
 HOST = "127.0.0.1"
@@ -188,21 +190,11 @@ class Broker:
         }
 
 
-def main(argv):
-    action = argv[1] if len(argv) > 1 else ""
-    broker = Broker()
-    if action == "start":
-        broker.start()
-        for key, value in sorted(broker.exports().items()):
-            print("%s=%s" % (key, value))
-    elif action == "stop":
-        broker.stop()
-        shutil.rmtree(broker.base, ignore_errors=True)
-    else:
-        sys.stderr.write("usage: %s start|stop\n" % argv[0])
-        return 2
-    return 0
+def _stop_and_remove(broker):
+    broker.stop()
+    shutil.rmtree(broker.base, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    BROKER = Broker()
+    sys.exit(harness_cli.main(sys.argv, BROKER.start, lambda: _stop_and_remove(BROKER), BROKER.exports))

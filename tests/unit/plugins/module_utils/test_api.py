@@ -144,7 +144,7 @@ def test_non_json_answer_is_an_error(server):
 
 def test_ca_path_wins_over_requests_ca_bundle(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    api, _ = client("https://127.0.0.1:%d" % closed_port(), ca_path="/tmp/our-ca.pem", retries=0)
+    api = client("https://127.0.0.1:%d" % closed_port(), ca_path="/tmp/our-ca.pem", retries=0)[0]
     seen = {}
 
     def request(method, url, **kwargs):
