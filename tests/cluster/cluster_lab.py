@@ -16,7 +16,6 @@ __metaclass__ = type
 
 import collections
 import io
-import json
 import os
 import re
 import subprocess
@@ -129,10 +128,6 @@ class DeployLab:
     def describe_failure(self, output):
         return "%s\n--- pods:\n%s" % (output[-6000:], self.cluster.kubectl(
             "-n", self.namespace, "get", "pods,pvc", "-o", "wide", check=False).stdout)
-
-
-def dump(data):
-    return json.dumps(data, indent=1, sort_keys=True)
 
 
 def write_artifacts(folder):

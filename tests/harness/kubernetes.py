@@ -137,10 +137,10 @@ class Cluster:
     def _log(self, name):
         return open(self.path("logs", name + ".log"), "ab")
 
-    def _daemon(self, name, argv, env=None):
-        proc = subprocess.Popen(self.in_ns(argv), stdout=self._log(name), stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, env=env)
-        return proc
+    def _daemon(self, name, argv):
+        """Start argv in the namespaces, logging to logs/<name>.log; stop() ends it."""
+        subprocess.Popen(self.in_ns(argv), stdout=self._log(name), stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL, start_new_session=True)
 
     def log_tail(self, name, lines=40):
         try:
@@ -188,8 +188,8 @@ class Cluster:
               "-CAkey", os.path.join(self.pki, "ca.key"), "-CAcreateserial", "-days", "3650",
               "-extfile", ext, "-out", crt])
 
-    def _kubeconfig(self, name, path=None):
-        path = path or self.path(name + ".kubeconfig")
+    def _kubeconfig(self, name):
+        path = self.path(name + ".kubeconfig")
         config = {
             "apiVersion": "v1", "kind": "Config", "current-context": "test",
             "clusters": [{"name": "test", "cluster": {"server": "https://127.0.0.1:%d" % API_PORT,
@@ -392,9 +392,6 @@ class Cluster:
         missing = sorted(set(package for path, package in RUNTIME_PACKAGES.items() if not os.path.exists(path)))
         if missing:
             apt_install("the test cluster's runtime", missing)
-        if not kubernetes_build.built():
-            sys.stderr.write("[kubernetes harness] building the binaries first: "
-                             "python tests/harness/kubernetes_build.py\n")
         started = time.time()
         kubernetes_build.build()
         self.timings["build_s"] = round(time.time() - started, 1)

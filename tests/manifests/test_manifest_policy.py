@@ -48,33 +48,37 @@ def findings(doc):
     return check_documents([("svc.yaml.j2", doc)], SECRETS, "llm")
 
 
+CONTAINER = ("spec", "template", "spec", "containers", 0)
+
+
+def broken(path, key, value):
+    """The findings for GOOD with `key` under `path` set to `value` (None: removed)."""
+    doc = copy.deepcopy(GOOD)
+    target = doc
+    for part in path:
+        target = target[part]
+    if value is None:
+        del target[key]
+    else:
+        target[key] = value
+    return findings(doc)
+
+
 def test_good_manifest_passes():
     assert findings(GOOD) == []
 
 
 def test_each_policy_fails_when_broken():
-    container = ("spec", "template", "spec", "containers", 0)
-
-    def broken(path, key, value):
-        doc = copy.deepcopy(GOOD)
-        target = doc
-        for part in path:
-            target = target[part]
-        if value is None:
-            del target[key]
-        else:
-            target[key] = value
-        return findings(doc)
 
     cases = [
-        (container, "image", "example/svc:latest", "moving tag"),
-        (container, "image", "example/svc", "no tag"),
-        (container, "readinessProbe", None, "readinessProbe"),
-        (container, "livenessProbe", None, "livenessProbe"),
-        (container, "resources", {"requests": {"cpu": "1"}}, "memory"),
-        (container, "securityContext", {"privileged": True}, "privileged"),
-        (container, "env", [{"name": "ADMIN_PASSWORD", "value": "x"}], "looks secret"),
-        (container, "env", [{"name": "X", "value": SECRETS["admin"]}], "inlined"),
+        (CONTAINER, "image", "example/svc:latest", "moving tag"),
+        (CONTAINER, "image", "example/svc", "no tag"),
+        (CONTAINER, "readinessProbe", None, "readinessProbe"),
+        (CONTAINER, "livenessProbe", None, "livenessProbe"),
+        (CONTAINER, "resources", {"requests": {"cpu": "1"}}, "memory"),
+        (CONTAINER, "securityContext", {"privileged": True}, "privileged"),
+        (CONTAINER, "env", [{"name": "ADMIN_PASSWORD", "value": "x"}], "looks secret"),
+        (CONTAINER, "env", [{"name": "X", "value": SECRETS["admin"]}], "inlined"),
         (("spec", "template", "spec"), "securityContext", None, "securityContext"),
         (("spec",), "volumeClaimTemplates", None, "PVC"),
         (("metadata",), "namespace", "default", "namespace"),
@@ -112,15 +116,6 @@ def test_qualified_names_and_label_values():
 
 
 def test_names_ports_and_secret_data_policies():
-    container = ("spec", "template", "spec", "containers", 0)
-
-    def broken(path, key, value):
-        doc = copy.deepcopy(GOOD)
-        target = doc
-        for part in path:
-            target = target[part]
-        target[key] = value
-        return findings(doc)
 
     cases = [
         (("metadata",), "annotations", {"homelab.llm_stack/restapi-sha256": "x"}, "annotation key"),
@@ -132,7 +127,7 @@ def test_names_ports_and_secret_data_policies():
          "not a label value"),
         (("spec", "volumeClaimTemplates", 0, "metadata"), "labels", {"llm_stack/x": "y"}, "volumeClaimTemplates"),
         (("spec", "template", "spec"), "nodeSelector", {"gpu present": "true"}, "nodeSelector"),
-        (container, "ports", [{"name": "http", "containerPort": 8080}], "has no protocol"),
+        (CONTAINER, "ports", [{"name": "http", "containerPort": 8080}], "has no protocol"),
         (("spec", "template", "spec"), "initContainers", [dict(GOOD["spec"]["template"]["spec"]["containers"][0],
                                                                name="init", ports=[{"containerPort": 1}])],
          "has no protocol"),
@@ -167,7 +162,5 @@ def test_service_ports_name_their_protocol_and_secrets_use_data():
 
 def test_claim_templates_are_written_as_stored():
     for missing in ("apiVersion", "status"):
-        broken = copy.deepcopy(GOOD)
-        del broken["spec"]["volumeClaimTemplates"][0][missing]
-        found = findings(broken)
+        found = broken(("spec", "volumeClaimTemplates", 0), missing, None)
         assert any("claim template data: write it as the server stores it" in f for f in found), found
